@@ -1,0 +1,69 @@
+//! The documented limits of both APIs, as constants, so that builders, validators and the sandbox agree.
+//!
+//! Sources: `max-bot-api.md` §12 (one table of MAX limits) and `onebot-api.md` §1.5.
+
+/// MAX: requests per second per bot to the API host.
+pub const MAX_REQUESTS_PER_SECOND: u32 = 30;
+/// MAX: `POST /messages` per second into one chat.
+pub const MAX_MESSAGES_PER_CHAT_PER_SECOND: u32 = 2;
+/// MAX: `POST /answers` per second into one chat.
+pub const MAX_ANSWERS_PER_CHAT_PER_SECOND: u32 = 2;
+/// MAX: `GET /updates` requests per second (since 2026-05-11).
+pub const MAX_POLLS_PER_SECOND: u32 = 2;
+
+/// MAX: characters in a message or comment text.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// MAX: characters in a bot, user or chat description.
+pub const MAX_DESCRIPTION_CHARS: usize = 16000;
+/// MAX: characters in a chat title (`PATCH /chats/{id}`), at least 1.
+pub const MAX_CHAT_TITLE_CHARS: usize = 200;
+/// MAX: bot commands in `PATCH /me/commands`.
+pub const MAX_BOT_COMMANDS: usize = 32;
+/// MAX: characters in a command name, at least 1.
+pub const MAX_COMMAND_NAME_CHARS: usize = 64;
+/// MAX: characters in a command description, at least 1.
+pub const MAX_COMMAND_DESCRIPTION_CHARS: usize = 128;
+
+/// MAX: buttons in one inline keyboard.
+pub const MAX_KEYBOARD_BUTTONS: usize = 210;
+/// MAX: rows in one inline keyboard.
+pub const MAX_KEYBOARD_ROWS: usize = 30;
+/// MAX: buttons in one keyboard row.
+pub const MAX_BUTTONS_PER_ROW: usize = 7;
+/// MAX: buttons in a row that holds a `link`, `open_app`, `request_geo_location` or `request_contact` button.
+pub const MAX_BUTTONS_PER_ROW_WITH_SPECIAL: usize = 3;
+/// MAX: characters of a button's text, at least 1.
+pub const MAX_BUTTON_TEXT_CHARS: usize = 128;
+/// MAX: characters of a `callback` or `clipboard` button payload.
+pub const MAX_CALLBACK_PAYLOAD_CHARS: usize = 1024;
+/// MAX: characters of a `link` button URL (also `LinkMarkup.url`).
+pub const MAX_URL_CHARS: usize = 2048;
+/// MAX: characters of an `open_app` button payload (pattern `^[\w-]*$`).
+pub const MAX_OPEN_APP_PAYLOAD_CHARS: usize = 512;
+/// MAX: characters of a deep-link start payload (0.0.33 says 128; older texts 512 — 128 is the safe one).
+pub const MAX_START_PAYLOAD_CHARS: usize = 128;
+
+/// MAX: webhook secret length, at least 5 (pattern `[A-Za-z0-9_-]`).
+pub const MAX_WEBHOOK_SECRET_CHARS: usize = 256;
+/// MAX: webhook secret minimum length.
+pub const MIN_WEBHOOK_SECRET_CHARS: usize = 5;
+
+/// MAX: `count` of `GET /messages` and `GET /messages/{id}/comments` (1..=100, default 50).
+pub const MAX_MESSAGES_PAGE: u32 = 100;
+/// MAX: `count` of `GET /chats/{id}/members` (1..=100, default 20).
+pub const MAX_MEMBERS_PAGE: u32 = 100;
+/// MAX: user ids in one `POST /chats/{id}/members`.
+pub const MAX_ADD_MEMBERS: usize = 100;
+/// MAX: admins per chat.
+pub const MAX_ADMINS_PER_CHAT: usize = 50;
+/// MAX: `limit` of `GET /updates` the server accepts (but it sends at most 100 per batch).
+pub const MAX_UPDATES_LIMIT: u32 = 1000;
+/// MAX: updates actually delivered in one batch.
+pub const MAX_UPDATES_BATCH: u32 = 100;
+/// MAX: `timeout` of `GET /updates` in seconds the server accepts (it holds at most 30).
+pub const MAX_UPDATES_TIMEOUT_SECS: u32 = 90;
+
+/// OneBot: requests per second per token (120 per minute).
+pub const ONEBOT_REQUESTS_PER_SECOND: u32 = 2;
+/// OneBot: `count` of `getContacts`.
+pub const ONEBOT_CONTACTS_PAGE: u32 = 500;

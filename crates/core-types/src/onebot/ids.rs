@@ -1,0 +1,108 @@
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Decodes an integer that arrives as a JSON number or as a numeric string (`14` or `"14"`).
+///
+/// OneBot types `contact_id` as a string on one page and an integer on the sisters' pages; real responses mix
+/// both. Serialises as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FlexibleId(pub i64);
+
+impl Serialize for FlexibleId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FlexibleId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = FlexibleId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string holding an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FlexibleId, E> {
+                Ok(FlexibleId(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FlexibleId, E> {
+                i64::try_from(v)
+                    .map(FlexibleId)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FlexibleId, E> {
+                v.trim()
+                    .parse()
+                    .map(FlexibleId)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+macro_rules! flex_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(from = "FlexibleId", into = "FlexibleId")]
+        pub struct $name(pub i64);
+
+        impl $name {
+            /// The raw value.
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl From<FlexibleId> for $name {
+            fn from(v: FlexibleId) -> Self {
+                Self(v.0)
+            }
+        }
+
+        impl From<$name> for FlexibleId {
+            fn from(v: $name) -> Self {
+                FlexibleId(v.0)
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(v: i64) -> Self {
+                Self(v)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+flex_id!(
+    /// A bot on the platform (visible in the builder's URL between `bots/` and `/schema`).
+    BotId
+);
+flex_id!(
+    /// The platform's own id of a contact (a bot's subscriber). Not the messenger's id of that person.
+    ContactId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_numeric_strings() {
+        let a: ContactId = serde_json::from_str("16497876867449").unwrap();
+        let b: ContactId = serde_json::from_str("\"16497876867449\"").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "16497876867449");
+        assert!(serde_json::from_str::<ContactId>("\"abc\"").is_err());
+        assert!(serde_json::from_str::<ContactId>("1.5").is_err());
+    }
+}

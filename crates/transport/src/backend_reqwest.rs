@@ -1,0 +1,140 @@
+use std::sync::Arc;
+
+use crate::{
+    AsyncTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig, TransportError,
+    TransportErrorKind, scrub_secrets,
+};
+
+/// The async backend: reqwest 0.13 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots). Needs a tokio
+/// runtime.
+///
+/// 4xx and 5xx responses are returned with their bodies. Redirects are not followed. Errors go through
+/// `reqwest::Error::without_url` and are scrubbed, so the OneBot `api_token` never reaches them.
+///
+/// ```no_run
+/// use botwire_transport::{AsyncTransport, ReqwestTransport, TransportConfig};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let transport = ReqwestTransport::new(TransportConfig::default())?;
+/// let resp = transport.execute(http::Request::get("https://platform-api2.max.ru/me").body(Vec::new())?).await?;
+/// println!("{}", resp.status());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+impl ReqwestTransport {
+    /// A transport with the given settings. Fails only if the TLS configuration cannot be built.
+    pub fn new(config: TransportConfig) -> Result<Self, TransportError> {
+        let mut store = rustls::RootCertStore::empty();
+        for cert in config.get_roots().certificates() {
+            // A user-supplied root rustls cannot use is skipped, as webpki would skip it at verification time.
+            let _ = store.add(cert);
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TransportError::new(TransportErrorKind::Tls, Delivery::NotSent, e.to_string()))?
+            .with_root_certificates(store)
+            .with_no_client_auth();
+        let mut builder = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(config.get_user_agent());
+        if let Some(t) = config.get_connect_timeout() {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(t) = config.get_timeout() {
+            builder = builder.timeout(t);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| TransportError::new(TransportErrorKind::Tls, Delivery::NotSent, e.without_url().to_string()))?;
+        Ok(Self {
+            client,
+            max_body_bytes: config.get_max_body_bytes(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncTransport for ReqwestTransport {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let options = RequestOptions::of(&request);
+        let mut req = reqwest::Request::try_from(request)
+            .map_err(|e| TransportError::invalid_request(scrub_secrets(&e.without_url().to_string(), &[&query])))?;
+        if let Some(t) = options.get_timeout() {
+            *req.timeout_mut() = Some(t);
+        }
+        let mut resp = self.client.execute(req).await.map_err(|e| map_error(e, &query, false))?;
+        if resp.content_length().is_some_and(|n| n > self.max_body_bytes as u64) {
+            return Err(TransportError::body_too_large(self.max_body_bytes));
+        }
+        let mut builder = http::Response::builder().status(resp.status()).version(resp.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = std::mem::take(resp.headers_mut());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| map_error(e, &query, true))? {
+            if body.len() + chunk.len() > self.max_body_bytes {
+                return Err(TransportError::body_too_large(self.max_body_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        builder
+            .body(body)
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, Delivery::Answered, e.to_string()))
+    }
+}
+
+fn map_error(error: reqwest::Error, query: &str, answered: bool) -> TransportError {
+    use TransportErrorKind as K;
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut is_tls = false;
+    let mut is_refused = false;
+    let mut source = std::error::Error::source(&error);
+    while let Some(s) = source {
+        if s.downcast_ref::<rustls::Error>().is_some() {
+            is_tls = true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            is_refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+            if io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) {
+                is_tls = true;
+            }
+        }
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    let (kind, delivery) = if answered {
+        if error.is_timeout() {
+            (K::Timeout, Delivery::Answered)
+        } else {
+            (K::Io, Delivery::Answered)
+        }
+    } else if is_tls {
+        (K::Tls, Delivery::NotSent)
+    } else if error.is_connect() || is_refused {
+        if error.is_timeout() {
+            (K::Timeout, Delivery::NotSent)
+        } else {
+            (K::Connect, Delivery::NotSent)
+        }
+    } else if error.is_timeout() {
+        (K::Timeout, Delivery::Unknown)
+    } else if error.is_builder() {
+        (K::InvalidRequest, Delivery::NotSent)
+    } else {
+        (K::Io, Delivery::Unknown)
+    };
+    TransportError::new(kind, delivery, scrub_secrets(&text, &[query]))
+}

@@ -1,0 +1,135 @@
+use std::io;
+
+use crate::{
+    BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig, TransportError,
+    TransportErrorKind, scrub_secrets,
+};
+
+/// The blocking backend: ureq 3 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots).
+///
+/// 4xx and 5xx responses are returned with their bodies, never turned into errors. Redirects are not followed
+/// (neither API redirects, and a redirect would carry the token elsewhere).
+///
+/// ```no_run
+/// use botwire_transport::{BlockingTransport, TransportConfig, UreqTransport};
+///
+/// let transport = UreqTransport::new(TransportConfig::default());
+/// let resp = transport.execute(http::Request::get("https://platform-api2.max.ru/me").body(Vec::new())?)?;
+/// println!("{}", resp.status());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    max_body_bytes: usize,
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        Self::new(TransportConfig::default())
+    }
+}
+
+impl UreqTransport {
+    /// A transport with the given settings.
+    pub fn new(config: TransportConfig) -> Self {
+        let certs: Vec<ureq::tls::Certificate<'static>> = config
+            .get_roots()
+            .certificates()
+            .iter()
+            .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+            .collect();
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(config.get_connect_timeout())
+            .timeout_global(config.get_timeout())
+            .user_agent(config.get_user_agent())
+            .tls_config(tls)
+            .build()
+            .new_agent();
+        Self {
+            agent,
+            max_body_bytes: config.get_max_body_bytes(),
+        }
+    }
+}
+
+impl BlockingTransport for UreqTransport {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let options = RequestOptions::of(&request);
+        let request = match options.get_timeout() {
+            Some(timeout) => self.agent.configure_request(request).timeout_global(Some(timeout)).build(),
+            None => request,
+        };
+        let response = self.agent.run(request).map_err(|e| map_error(e, &query))?;
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(self.max_body_bytes as u64)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => TransportError::body_too_large(self.max_body_bytes),
+                other => {
+                    let mut err = map_error(other, &query);
+                    if err.delivery() != Delivery::NotSent {
+                        err = TransportError::new(err.kind(), Delivery::Answered, err.message());
+                    }
+                    err
+                }
+            })?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+fn map_error(error: ureq::Error, query: &str) -> TransportError {
+    use TransportErrorKind as K;
+    let (kind, delivery) = match &error {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::ConnectProxyFailed(_) => {
+            (K::Connect, Delivery::NotSent)
+        }
+        ureq::Error::Timeout(t) => match t {
+            ureq::Timeout::Resolve | ureq::Timeout::Connect => (K::Timeout, Delivery::NotSent),
+            _ => (K::Timeout, Delivery::Unknown),
+        },
+        ureq::Error::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable | io::ErrorKind::NotFound => {
+                (K::Connect, Delivery::NotSent)
+            }
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (K::Timeout, Delivery::Unknown),
+            _ => (K::Io, Delivery::Unknown),
+        },
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => {
+            (K::Tls, Delivery::NotSent)
+        }
+        ureq::Error::BodyExceedsLimit(_) | ureq::Error::LargeResponseHeader(..) => {
+            (K::BodyTooLarge, Delivery::Answered)
+        }
+        ureq::Error::Http(_) | ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) => {
+            (K::InvalidRequest, Delivery::NotSent)
+        }
+        ureq::Error::Protocol(_) | ureq::Error::BodyStalled => (K::Io, Delivery::Unknown),
+        _ => (K::Other, Delivery::Unknown),
+    };
+    // The TLS error text from rustls sits one level down; keep the chain but never the URL.
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    if kind == K::Connect && text.contains("certificate") {
+        return TransportError::new(K::Tls, Delivery::NotSent, scrub_secrets(&text, &[query]));
+    }
+    TransportError::new(kind, delivery, scrub_secrets(&text, &[query]))
+}

@@ -1,0 +1,137 @@
+use std::fmt;
+
+/// What went wrong while moving bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Name resolution or TCP connect failed (refused, unreachable, unknown host).
+    Connect,
+    /// The TLS handshake failed (untrusted certificate, wrong name, protocol mismatch).
+    Tls,
+    /// A connect or request timeout elapsed.
+    Timeout,
+    /// The connection broke while sending the request or reading the response.
+    Io,
+    /// The response body is larger than the configured cap.
+    BodyTooLarge,
+    /// The request could not be sent as built (bad URI, bad header, unsupported scheme).
+    InvalidRequest,
+    /// Something else; the message says what.
+    Other,
+}
+
+/// Whether the server may have seen the request — what decides if a write can be retried safely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// The request never left (connect or TLS failure, invalid request): retrying cannot duplicate it.
+    NotSent,
+    /// The request may have been processed (connection dropped or timed out after sending began).
+    Unknown,
+    /// The server answered; the failure is in reading or accepting its answer.
+    Answered,
+}
+
+/// A failed HTTP exchange.
+///
+/// The message never holds a query string value or a token: backends scrub it with
+/// [`scrub_secrets`](crate::scrub_secrets) before building the error, and keep no source object whose `Debug`
+/// could print the URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    delivery: Delivery,
+    message: String,
+}
+
+impl TransportError {
+    /// A new error. `message` must already be free of secrets.
+    pub fn new(kind: TransportErrorKind, delivery: Delivery, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            delivery,
+            message: message.into(),
+        }
+    }
+
+    /// Connect failure: the request was not sent.
+    pub fn connect(message: impl Into<String>) -> Self {
+        Self::new(TransportErrorKind::Connect, Delivery::NotSent, message)
+    }
+
+    /// The response body passed `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            TransportErrorKind::BodyTooLarge,
+            Delivery::Answered,
+            format!("response body exceeds the configured cap of {limit} bytes"),
+        )
+    }
+
+    /// The request could not be built or sent as given.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(TransportErrorKind::InvalidRequest, Delivery::NotSent, message)
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the server may have seen the request.
+    pub fn delivery(&self) -> Delivery {
+        self.delivery
+    }
+
+    /// The scrubbed description of the failure.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `true` when the request certainly did not reach the server, so any request may be re-sent.
+    pub fn is_not_sent(&self) -> bool {
+        self.delivery == Delivery::NotSent
+    }
+
+    /// `true` for failures that may pass by themselves (connect, timeout, I/O), `false` for configuration
+    /// problems (TLS, invalid request, body cap).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        )
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("delivery", &self.delivery)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Tls => "TLS handshake failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Io => "connection broke",
+            TransportErrorKind::BodyTooLarge => "response too large",
+            TransportErrorKind::InvalidRequest => "invalid request",
+            TransportErrorKind::Other => "transport error",
+            #[allow(unreachable_patterns)]
+            _ => "transport error",
+        };
+        write!(f, "{what}: {}", self.message)?;
+        if self.delivery == Delivery::Unknown {
+            f.write_str(" (the server may have received the request)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {}

@@ -1,0 +1,146 @@
+//! The HTTP seam of botwire.
+//!
+//! Every API call in botwire is built and parsed by plain functions (sans-IO). The only code that moves bytes is
+//! a *transport*: something that turns an [`HttpRequest`] into an [`HttpResponse`]. There are two traits, one
+//! per calling style, and both are implemented for closures, so a test can stand in for the network:
+//!
+//! ```
+//! use botwire_transport::{BlockingTransport, HttpRequest, HttpResponse, TransportError};
+//!
+//! let canned = |req: HttpRequest| -> Result<HttpResponse, TransportError> {
+//!     assert_eq!(req.uri().path(), "/me");
+//!     Ok(http::Response::new(br#"{"ok":true}"#.to_vec()))
+//! };
+//! let resp = canned.execute(http::Request::get("https://example.invalid/me").body(Vec::new())?)?;
+//! assert_eq!(resp.status(), 200);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Backends are behind additive features and nothing is on by default:
+//!
+//! | feature | type | trait |
+//! |---|---|---|
+//! | `ureq` | [`UreqTransport`](crate::UreqTransport) | [`BlockingTransport`] |
+//! | `reqwest` | [`ReqwestTransport`](crate::ReqwestTransport) | [`AsyncTransport`] |
+//!
+//! Both use rustls with the *ring* provider and trust the same roots: Mozilla's (webpki) plus the bundled
+//! Russian Trusted Root CA that signs `platform-api2.max.ru` (see [`TlsRoots`](crate::TlsRoots)).
+//!
+//! A transport error never carries a URL with its query string: the OneBot token travels in the query, so
+//! every message is scrubbed (see [`TransportError`]). Tokens themselves live in [`Token`], which prints as
+//! `<redacted>`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+use std::future::Future;
+use std::sync::Arc;
+
+mod config;
+mod error;
+mod redact;
+mod secret;
+#[cfg(feature = "tls")]
+mod tls;
+
+#[cfg(feature = "reqwest")]
+mod backend_reqwest;
+#[cfg(feature = "ureq")]
+mod backend_ureq;
+
+pub use config::{RequestOptions, TransportConfig};
+pub use error::{Delivery, TransportError, TransportErrorKind};
+pub use redact::{redact_uri, scrub_secrets};
+pub use secret::Token;
+#[cfg(feature = "tls")]
+pub use tls::TlsRoots;
+
+#[cfg(feature = "reqwest")]
+pub use backend_reqwest::ReqwestTransport;
+#[cfg(feature = "ureq")]
+pub use backend_ureq::UreqTransport;
+
+/// A request as the sans-IO layer builds it: method, URI, headers and the whole body.
+pub type HttpRequest = http::Request<Vec<u8>>;
+/// A response as the sans-IO layer parses it: status, headers and the whole body (4xx/5xx included).
+pub type HttpResponse = http::Response<Vec<u8>>;
+
+/// Sends a request and waits for the whole response, blocking the calling thread.
+///
+/// Non-2xx statuses are *responses*, not errors: the API crates read their bodies. An `Err` means no usable
+/// response arrived (connection, TLS, timeout, I/O, body over the cap).
+pub trait BlockingTransport: Send + Sync {
+    /// Executes one HTTP exchange.
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// Sends a request and awaits the whole response. Object safe: `Arc<dyn AsyncTransport>` is a transport.
+///
+/// Non-2xx statuses are *responses*, not errors, exactly as for [`BlockingTransport`].
+#[async_trait::async_trait]
+pub trait AsyncTransport: Send + Sync {
+    /// Executes one HTTP exchange.
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+impl<F> BlockingTransport for F
+where
+    F: Fn(HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync,
+{
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self(request)
+    }
+}
+
+#[async_trait::async_trait]
+impl<F, Fut> AsyncTransport for F
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<HttpResponse, TransportError>> + Send,
+{
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self(request).await
+    }
+}
+
+impl<T: BlockingTransport + ?Sized> BlockingTransport for Arc<T> {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).execute(request)
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: AsyncTransport + ?Sized> AsyncTransport for Arc<T> {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).execute(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> HttpResponse {
+        http::Response::new(b"{}".to_vec())
+    }
+
+    fn req() -> HttpRequest {
+        http::Request::get("http://127.0.0.1/x").body(Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn closures_and_arcs_are_blocking_transports() {
+        let f = |_: HttpRequest| Ok(ok());
+        assert_eq!(f.execute(req()).unwrap().status(), 200);
+        let shared: Arc<dyn BlockingTransport> = Arc::new(f);
+        assert_eq!(shared.execute(req()).unwrap().body(), b"{}");
+    }
+
+    #[tokio::test]
+    async fn closures_and_arcs_are_async_transports() {
+        let f = |_: HttpRequest| async { Ok(ok()) };
+        assert_eq!(AsyncTransport::execute(&f, req()).await.unwrap().status(), 200);
+        let shared: Arc<dyn AsyncTransport> = Arc::new(f);
+        assert_eq!(shared.execute(req()).await.unwrap().body(), b"{}");
+    }
+}
