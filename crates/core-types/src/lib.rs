@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod decode;
 pub mod limits;
 pub mod max;
 pub mod onebot;

@@ -13,7 +13,11 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// A violation of `limit` by `field`, which has `actual`.
-    pub fn new(field: impl Into<String>, limit: impl Into<String>, actual: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        limit: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             limit: limit.into(),
@@ -57,7 +61,11 @@ impl ValidationError {
             } else {
                 format!("{n} characters")
             };
-            return Err(Self::new(field, describe_range(min, max, "characters"), actual));
+            return Err(Self::new(
+                field,
+                describe_range(min, max, "characters"),
+                actual,
+            ));
         }
         Ok(())
     }
@@ -65,7 +73,11 @@ impl ValidationError {
     /// Checks that a list has between `min` and `max` items.
     pub fn check_count(field: &str, count: usize, min: usize, max: usize) -> Result<(), Self> {
         if count < min || count > max {
-            return Err(Self::new(field, describe_range(min, max, "items"), format!("{count} items")));
+            return Err(Self::new(
+                field,
+                describe_range(min, max, "items"),
+                format!("{count} items"),
+            ));
         }
         Ok(())
     }
@@ -73,7 +85,11 @@ impl ValidationError {
     /// Checks that a number lies in `min..=max`.
     pub fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<(), Self> {
         if value < min || value > max {
-            return Err(Self::new(field, format!("between {min} and {max}"), value.to_string()));
+            return Err(Self::new(
+                field,
+                format!("between {min} and {max}"),
+                value.to_string(),
+            ));
         }
         Ok(())
     }
@@ -90,7 +106,11 @@ fn describe_range(min: usize, max: usize, unit: &str) -> String {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` must be {}, but has {}", self.field, self.limit, self.actual)
+        write!(
+            f,
+            "`{}` must be {}, but has {}",
+            self.field, self.limit, self.actual
+        )
     }
 }
 
@@ -103,14 +123,23 @@ mod tests {
     #[test]
     fn names_field_limit_and_value() {
         let err = ValidationError::check_chars("text", &"я".repeat(4001), 0, 4000).unwrap_err();
-        assert_eq!(err.to_string(), "`text` must be at most 4000 characters, but has 4001 characters");
+        assert_eq!(
+            err.to_string(),
+            "`text` must be at most 4000 characters, but has 4001 characters"
+        );
         let err = ValidationError::check_chars("name", "", 1, 64).unwrap_err();
-        assert_eq!(err.to_string(), "`name` must be 1 to 64 characters, but has 0 characters");
+        assert_eq!(
+            err.to_string(),
+            "`name` must be 1 to 64 characters, but has 0 characters"
+        );
         let err = ValidationError::check_count("commands", 33, 0, 32).unwrap_err();
         assert_eq!(err.limit(), "at most 32 items");
         assert_eq!(err.within("body").field(), "body.commands");
         let err = ValidationError::check_range("count", 0, 1, 100).unwrap_err();
-        assert_eq!(err.to_string(), "`count` must be between 1 and 100, but has 0");
+        assert_eq!(
+            err.to_string(),
+            "`count` must be between 1 and 100, but has 0"
+        );
     }
 
     #[test]
@@ -121,7 +150,8 @@ mod tests {
 
     #[test]
     fn nests_index_paths_without_a_dot() {
-        let err = ValidationError::new("[3].name", "1 to 64 characters", "0 characters").within("commands");
+        let err = ValidationError::new("[3].name", "1 to 64 characters", "0 characters")
+            .within("commands");
         assert_eq!(err.field(), "commands[3].name");
     }
 }

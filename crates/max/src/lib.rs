@@ -1,1 +1,42 @@
-//! wip
+//! A client for the MAX messenger Bot API (schema 0.0.33, `https://platform-api2.max.ru`).
+//!
+//! Every operation is a value in [`endpoints`] that builds its request and parses its response without doing
+//! I/O ([`Endpoint`]). Two clients move the bytes — [`Client`] over any [`AsyncTransport`] and
+//! [`blocking::Client`] over any [`BlockingTransport`] — with the same methods, so a bot switches backends by
+//! changing one constructor.
+//!
+//! ```no_run
+//! # #[cfg(feature = "reqwest")]
+//! # async fn run() -> Result<(), botwire_max::Error> {
+//! let client = botwire_max::Client::from_env()?; // MAX_BOT_TOKEN, reqwest backend
+//! let me = client.get_me().await?;
+//! println!("I am {} (@{})", me.first_name, me.username.as_deref().unwrap_or("-"));
+//! # Ok(()) }
+//! ```
+//!
+//! Features (none by default, so nothing forces a TLS stack or a runtime on you):
+//!
+//! | feature | gives |
+//! |---|---|
+//! | `reqwest` | `Client::from_env()` on [`botwire_transport::ReqwestTransport`] |
+//! | `ureq` | `blocking::Client::from_env()` on [`botwire_transport::UreqTransport`] |
+//!
+//! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`
+//! header, marked sensitive, and appears in no `Debug`, `Display` or error.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod config;
+pub mod endpoint;
+pub mod endpoints;
+mod error;
+mod methods;
+
+pub use botwire_core_types::max as types;
+pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
+pub use client::{Client, blocking};
+pub use config::{Config, DEFAULT_BASE_URL, TOKEN_ENV};
+pub use endpoint::Endpoint;
+pub use error::{ApiError, Error};

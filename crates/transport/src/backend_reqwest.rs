@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use crate::{
-    AsyncTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig, TransportError,
-    TransportErrorKind, scrub_secrets,
+    AsyncTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig,
+    TransportError, TransportErrorKind, scrub_secrets,
 };
 
 /// The async backend: reqwest 0.13 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots). Needs a tokio
@@ -37,7 +37,9 @@ impl ReqwestTransport {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| TransportError::new(TransportErrorKind::Tls, Delivery::NotSent, e.to_string()))?
+            .map_err(|e| {
+                TransportError::new(TransportErrorKind::Tls, Delivery::NotSent, e.to_string())
+            })?
             .with_root_certificates(store)
             .with_no_client_auth();
         let mut builder = reqwest::Client::builder()
@@ -50,9 +52,13 @@ impl ReqwestTransport {
         if let Some(t) = config.get_timeout() {
             builder = builder.timeout(t);
         }
-        let client = builder
-            .build()
-            .map_err(|e| TransportError::new(TransportErrorKind::Tls, Delivery::NotSent, e.without_url().to_string()))?;
+        let client = builder.build().map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Tls,
+                Delivery::NotSent,
+                e.without_url().to_string(),
+            )
+        })?;
         Ok(Self {
             client,
             max_body_bytes: config.get_max_body_bytes(),
@@ -65,16 +71,26 @@ impl AsyncTransport for ReqwestTransport {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let query = request.uri().query().unwrap_or_default().to_owned();
         let options = RequestOptions::of(&request);
-        let mut req = reqwest::Request::try_from(request)
-            .map_err(|e| TransportError::invalid_request(scrub_secrets(&e.without_url().to_string(), &[&query])))?;
+        let mut req = reqwest::Request::try_from(request).map_err(|e| {
+            TransportError::invalid_request(scrub_secrets(&e.without_url().to_string(), &[&query]))
+        })?;
         if let Some(t) = options.get_timeout() {
             *req.timeout_mut() = Some(t);
         }
-        let mut resp = self.client.execute(req).await.map_err(|e| map_error(e, &query, false))?;
-        if resp.content_length().is_some_and(|n| n > self.max_body_bytes as u64) {
+        let mut resp = self
+            .client
+            .execute(req)
+            .await
+            .map_err(|e| map_error(e, &query, false))?;
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body_bytes as u64)
+        {
             return Err(TransportError::body_too_large(self.max_body_bytes));
         }
-        let mut builder = http::Response::builder().status(resp.status()).version(resp.version());
+        let mut builder = http::Response::builder()
+            .status(resp.status())
+            .version(resp.version());
         if let Some(headers) = builder.headers_mut() {
             *headers = std::mem::take(resp.headers_mut());
         }
@@ -85,9 +101,9 @@ impl AsyncTransport for ReqwestTransport {
             }
             body.extend_from_slice(&chunk);
         }
-        builder
-            .body(body)
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, Delivery::Answered, e.to_string()))
+        builder.body(body).map_err(|e| {
+            TransportError::new(TransportErrorKind::Other, Delivery::Answered, e.to_string())
+        })
     }
 }
 
@@ -104,7 +120,10 @@ fn map_error(error: reqwest::Error, query: &str, answered: bool) -> TransportErr
         }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             is_refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-            if io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
                 is_tls = true;
             }
         }

@@ -1,8 +1,8 @@
 use std::io;
 
 use crate::{
-    BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig, TransportError,
-    TransportErrorKind, scrub_secrets,
+    BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig,
+    TransportError, TransportErrorKind, scrub_secrets,
 };
 
 /// The blocking backend: ureq 3 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots).
@@ -65,7 +65,11 @@ impl BlockingTransport for UreqTransport {
         let query = request.uri().query().unwrap_or_default().to_owned();
         let options = RequestOptions::of(&request);
         let request = match options.get_timeout() {
-            Some(timeout) => self.agent.configure_request(request).timeout_global(Some(timeout)).build(),
+            Some(timeout) => self
+                .agent
+                .configure_request(request)
+                .timeout_global(Some(timeout))
+                .build(),
             None => request,
         };
         let response = self.agent.run(request).map_err(|e| map_error(e, &query))?;
@@ -75,7 +79,9 @@ impl BlockingTransport for UreqTransport {
             .limit(self.max_body_bytes as u64)
             .read_to_vec()
             .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => TransportError::body_too_large(self.max_body_bytes),
+                ureq::Error::BodyExceedsLimit(_) => {
+                    TransportError::body_too_large(self.max_body_bytes)
+                }
                 other => {
                     let mut err = map_error(other, &query);
                     if err.delivery() != Delivery::NotSent {
@@ -91,23 +97,24 @@ impl BlockingTransport for UreqTransport {
 fn map_error(error: ureq::Error, query: &str) -> TransportError {
     use TransportErrorKind as K;
     let (kind, delivery) = match &error {
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::ConnectProxyFailed(_) => {
-            (K::Connect, Delivery::NotSent)
-        }
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_) => (K::Connect, Delivery::NotSent),
         ureq::Error::Timeout(t) => match t {
             ureq::Timeout::Resolve | ureq::Timeout::Connect => (K::Timeout, Delivery::NotSent),
             _ => (K::Timeout, Delivery::Unknown),
         },
         ureq::Error::Io(io) => match io.kind() {
-            io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable | io::ErrorKind::NotFound => {
-                (K::Connect, Delivery::NotSent)
-            }
+            io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::NotFound => (K::Connect, Delivery::NotSent),
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (K::Timeout, Delivery::Unknown),
             _ => (K::Io, Delivery::Unknown),
         },
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => {
-            (K::Tls, Delivery::NotSent)
-        }
+        ureq::Error::Tls(_)
+        | ureq::Error::Rustls(_)
+        | ureq::Error::Pem(_)
+        | ureq::Error::TlsRequired => (K::Tls, Delivery::NotSent),
         ureq::Error::BodyExceedsLimit(_) | ureq::Error::LargeResponseHeader(..) => {
             (K::BodyTooLarge, Delivery::Answered)
         }

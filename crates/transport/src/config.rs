@@ -150,7 +150,11 @@ impl RequestOptions {
 
     /// The options stored in a request, or the defaults.
     pub fn of<B>(request: &http::Request<B>) -> Self {
-        request.extensions().get::<Self>().copied().unwrap_or_default()
+        request
+            .extensions()
+            .get::<Self>()
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Whether the request may be repeated without changing the outcome.
@@ -158,7 +162,11 @@ impl RequestOptions {
         Self::of(request).idempotent.unwrap_or_else(|| {
             matches!(
                 *request.method(),
-                http::Method::GET | http::Method::HEAD | http::Method::PUT | http::Method::DELETE | http::Method::OPTIONS
+                http::Method::GET
+                    | http::Method::HEAD
+                    | http::Method::PUT
+                    | http::Method::DELETE
+                    | http::Method::OPTIONS
             )
         })
     }

@@ -70,7 +70,11 @@ impl TransportError {
 
     /// The request could not be built or sent as given.
     pub fn invalid_request(message: impl Into<String>) -> Self {
-        Self::new(TransportErrorKind::InvalidRequest, Delivery::NotSent, message)
+        Self::new(
+            TransportErrorKind::InvalidRequest,
+            Delivery::NotSent,
+            message,
+        )
     }
 
     /// What went wrong.

@@ -37,11 +37,14 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod config;
+mod describe;
 mod error;
 mod redact;
+mod retry_after;
 mod secret;
 #[cfg(feature = "tls")]
 mod tls;
+pub mod url;
 
 #[cfg(feature = "reqwest")]
 mod backend_reqwest;
@@ -49,8 +52,10 @@ mod backend_reqwest;
 mod backend_ureq;
 
 pub use config::{RequestOptions, TransportConfig};
+pub use describe::describe_request;
 pub use error::{Delivery, TransportError, TransportErrorKind};
 pub use redact::{redact_uri, scrub_secrets};
+pub use retry_after::retry_after;
 pub use secret::Token;
 #[cfg(feature = "tls")]
 pub use tls::TlsRoots;
@@ -125,7 +130,9 @@ mod tests {
     }
 
     fn req() -> HttpRequest {
-        http::Request::get("http://127.0.0.1/x").body(Vec::new()).unwrap()
+        http::Request::get("http://127.0.0.1/x")
+            .body(Vec::new())
+            .unwrap()
     }
 
     #[test]
@@ -139,7 +146,10 @@ mod tests {
     #[tokio::test]
     async fn closures_and_arcs_are_async_transports() {
         let f = |_: HttpRequest| async { Ok(ok()) };
-        assert_eq!(AsyncTransport::execute(&f, req()).await.unwrap().status(), 200);
+        assert_eq!(
+            AsyncTransport::execute(&f, req()).await.unwrap().status(),
+            200
+        );
         let shared: Arc<dyn AsyncTransport> = Arc::new(f);
         assert_eq!(shared.execute(req()).await.unwrap().body(), b"{}");
     }

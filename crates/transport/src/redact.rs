@@ -68,12 +68,16 @@ fn scrub_param(text: &str, param: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find(&needle) {
-        let boundary_ok = pos == 0 || matches!(rest.as_bytes()[pos - 1], b'?' | b'&' | b' ' | b'(' | b'"' | b'\'');
+        let boundary_ok = pos == 0
+            || matches!(
+                rest.as_bytes()[pos - 1],
+                b'?' | b'&' | b' ' | b'(' | b'"' | b'\''
+            );
         out.push_str(&rest[..pos + needle.len()]);
         rest = &rest[pos + needle.len()..];
         if boundary_ok {
             let end = rest
-                .find(|c: char| matches!(c, '&' | ' ' | ')' | '"' | '\'' | '\n' | '#' | ',' | ';'))
+                .find(['&', ' ', ')', '"', '\'', '\n', '#', ',', ';'])
                 .unwrap_or(rest.len());
             if end > 0 && !rest[..end].starts_with("<redacted>") {
                 out.push_str("<redacted>");
@@ -97,16 +101,25 @@ mod tests {
             scrub_secrets("GET /x?a=1&api_token=zzz&b=2 failed", &[]),
             "GET /x?a=1&api_token=<redacted>&b=2 failed"
         );
-        assert_eq!(scrub_secrets("token abc leaked: abc", &["abc"]), "token <redacted> leaked: <redacted>");
+        assert_eq!(
+            scrub_secrets("token abc leaked: abc", &["abc"]),
+            "token <redacted> leaked: <redacted>"
+        );
         // not a parameter: left alone
         assert_eq!(scrub_secrets("my_token=1", &[]), "my_token=1");
-        assert_eq!(scrub_secrets("api_token=<redacted>", &[]), "api_token=<redacted>");
+        assert_eq!(
+            scrub_secrets("api_token=<redacted>", &[]),
+            "api_token=<redacted>"
+        );
     }
 
     #[test]
     fn redacts_every_query_value() {
         let uri: http::Uri = "http://127.0.0.1:9/getMe?api_token=s&x=1".parse().unwrap();
-        assert_eq!(redact_uri(&uri), "http://127.0.0.1:9/getMe?api_token=<redacted>&x=<redacted>");
+        assert_eq!(
+            redact_uri(&uri),
+            "http://127.0.0.1:9/getMe?api_token=<redacted>&x=<redacted>"
+        );
         let uri: http::Uri = "/me".parse().unwrap();
         assert_eq!(redact_uri(&uri), "/me");
     }

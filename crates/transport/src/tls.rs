@@ -86,7 +86,11 @@ impl TlsRoots {
     pub fn certificates(&self) -> Vec<CertificateDer<'static>> {
         let mut out = Vec::new();
         if self.webpki {
-            out.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|c| c.clone().into_owned()));
+            out.extend(
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .map(|c| c.clone().into_owned()),
+            );
         }
         if self.russian_trusted_ca {
             // The bundle is compiled in and tested below; a parse failure cannot happen at run time.
@@ -100,9 +104,13 @@ impl TlsRoots {
 fn parse_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TransportError> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TransportError::invalid_request(format!("cannot read PEM certificates: {e}")))?;
+        .map_err(|e| {
+            TransportError::invalid_request(format!("cannot read PEM certificates: {e}"))
+        })?;
     if certs.is_empty() {
-        return Err(TransportError::invalid_request("the PEM text holds no certificate"));
+        return Err(TransportError::invalid_request(
+            "the PEM text holds no certificate",
+        ));
     }
     Ok(certs)
 }
@@ -115,13 +123,18 @@ mod tests {
     fn bundled_russian_ca_parses_into_three_certificates() {
         assert_eq!(parse_pem(RUSSIAN_TRUSTED_CA_PEM).unwrap().len(), 3);
         let all = TlsRoots::default().certificates();
-        let webpki = TlsRoots::default().without_russian_trusted_ca().certificates();
+        let webpki = TlsRoots::default()
+            .without_russian_trusted_ca()
+            .certificates();
         assert_eq!(all.len(), webpki.len() + 3);
     }
 
     #[test]
     fn user_roots_are_added_and_garbage_is_refused() {
-        let roots = TlsRoots::empty().add_pem(RUSSIAN_TRUSTED_CA_PEM).unwrap().add_der(vec![1, 2, 3]);
+        let roots = TlsRoots::empty()
+            .add_pem(RUSSIAN_TRUSTED_CA_PEM)
+            .unwrap()
+            .add_der(vec![1, 2, 3]);
         assert_eq!(roots.certificates().len(), 4);
         assert!(TlsRoots::empty().add_pem(b"not a certificate").is_err());
     }

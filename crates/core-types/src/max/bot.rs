@@ -1,31 +1,24 @@
-use std::ops::Deref;
-
 use serde::{Deserialize, Serialize};
 
-use super::User;
 use crate::ValidationError;
 use crate::limits::{MAX_BOT_COMMANDS, MAX_COMMAND_DESCRIPTION_CHARS, MAX_COMMAND_NAME_CHARS};
 
-/// What `GET /me` returns: the bot as a [`User`] plus its command list.
-///
-/// Derefs to [`User`], so `info.first_name` and `info.username` work directly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct BotInfo {
-    /// The bot's user fields (`user_id`, names, `is_bot`, avatars, description, deprecated `name`).
-    #[serde(flatten)]
-    pub user: User,
-    /// Commands shown to users who type `/`; absent or `null` when none are set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<BotCommand>>,
+super::user::user_like! {
+    /// What `GET /me` returns: the bot's user fields plus its command list.
+    pub struct BotInfo {
+        /// Commands shown to users who type `/`; absent or `null` when none are set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub commands: Option<Vec<BotCommand>>,
+    }
 }
 
-impl Deref for BotInfo {
-    type Target = User;
-
-    fn deref(&self) -> &User {
-        &self.user
-    }
+/// What `PATCH /me/commands` returns: the bot's command list after the change (`null` when cleared).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BotCommandsInfo {
+    /// The commands now set, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commands: Option<Vec<BotCommand>>,
 }
 
 /// One bot command: `name` 1–64 characters, optional `description` 1–128 characters.
@@ -43,7 +36,10 @@ impl BotCommand {
     /// A command, checked against the documented limits.
     ///
     /// The name is sent as given; the API's own examples use names without a leading `/` (`"start"`).
-    pub fn new(name: impl Into<String>, description: Option<String>) -> Result<Self, ValidationError> {
+    pub fn new(
+        name: impl Into<String>,
+        description: Option<String>,
+    ) -> Result<Self, ValidationError> {
         let cmd = Self {
             name: name.into(),
             description,
@@ -100,7 +96,8 @@ impl BotCommands {
     pub fn validate(&self) -> Result<(), ValidationError> {
         ValidationError::check_count("commands", self.commands.len(), 0, MAX_BOT_COMMANDS)?;
         for (i, cmd) in self.commands.iter().enumerate() {
-            cmd.validate().map_err(|e| e.within(&format!("commands[{i}]")))?;
+            cmd.validate()
+                .map_err(|e| e.within(&format!("commands[{i}]")))?;
         }
         Ok(())
     }
@@ -119,8 +116,16 @@ mod tests {
     #[test]
     fn command_limits() {
         assert!(BotCommand::new("start", Some("Main menu".into())).is_ok());
-        assert_eq!(BotCommand::new("x".repeat(65), None).unwrap_err().field(), "name");
-        assert_eq!(BotCommand::new("ok", Some(String::new())).unwrap_err().field(), "description");
+        assert_eq!(
+            BotCommand::new("x".repeat(65), None).unwrap_err().field(),
+            "name"
+        );
+        assert_eq!(
+            BotCommand::new("ok", Some(String::new()))
+                .unwrap_err()
+                .field(),
+            "description"
+        );
         assert!(BotCommand::new("ok", Some("d".repeat(128))).is_ok());
         assert!(BotCommand::new("ok", Some("d".repeat(129))).is_err());
     }
@@ -130,10 +135,17 @@ mod tests {
         let ok = |i: usize| BotCommand::new(format!("c{i}"), None).unwrap();
         assert!(BotCommands::new((0..32).map(ok).collect()).is_ok());
         let err = BotCommands::new((0..33).map(ok).collect()).unwrap_err();
-        assert_eq!(err.to_string(), "`commands` must be at most 32 items, but has 33 items");
+        assert_eq!(
+            err.to_string(),
+            "`commands` must be at most 32 items, but has 33 items"
+        );
 
         let bad: BotCommand = serde_json::from_str(r#"{"name":""}"#).unwrap();
-        let err = BotCommands { commands: vec![ok(0), bad] }.validate().unwrap_err();
+        let err = BotCommands {
+            commands: vec![ok(0), bad],
+        }
+        .validate()
+        .unwrap_err();
         assert_eq!(err.field(), "commands[1].name");
     }
 

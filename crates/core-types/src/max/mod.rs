@@ -8,7 +8,7 @@ mod error;
 mod ids;
 mod user;
 
-pub use bot::{BotCommand, BotCommands, BotInfo};
+pub use bot::{BotCommand, BotCommands, BotCommandsInfo, BotInfo};
 pub use error::ApiErrorBody;
 pub use ids::{ChatId, UserId};
 pub use user::User;

@@ -1,0 +1,214 @@
+//! The sans-IO seam: every API call is a value that builds an [`HttpRequest`] and parses an [`HttpResponse`].
+
+use std::fmt::Display;
+use std::time::Duration;
+
+use botwire_core_types::decode;
+use botwire_core_types::max::ApiErrorBody;
+use botwire_transport::{HttpRequest, HttpResponse, RequestOptions, url};
+use http::{HeaderValue, Method, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{ApiError, Config, Error};
+
+/// One operation of the API, independent of how bytes move.
+///
+/// `request` validates and builds; `parse` classifies the status and decodes. Both are plain functions: tests
+/// call them without a socket, and both clients call them around one line of I/O.
+///
+/// ```
+/// use botwire_max::{Config, Endpoint, endpoints::GetMe};
+///
+/// let req = GetMe.request(&Config::new("t"))?;
+/// assert_eq!(req.uri(), "https://platform-api2.max.ru/me");
+///
+/// let resp = http::Response::new(br#"{"user_id":1,"first_name":"Bot","is_bot":true}"#.to_vec());
+/// assert_eq!(GetMe.parse(resp)?.first_name, "Bot");
+/// # Ok::<(), botwire_max::Error>(())
+/// ```
+pub trait Endpoint {
+    /// What a successful call returns.
+    type Output;
+
+    /// Checks the documented limits and builds the request. Nothing is sent when this fails.
+    fn request(&self, config: &Config) -> Result<HttpRequest, Error>;
+
+    /// Turns the response into the output or an [`Error`].
+    fn parse(&self, response: HttpResponse) -> Result<Self::Output, Error>;
+}
+
+/// Builds a request against a [`Config`]: method, path, query, JSON body, headers, options.
+///
+/// Endpoints use it so every request carries the same headers: `Authorization: <token>` (raw, marked
+/// sensitive, no `Bearer`), `Accept: application/json` and `Content-Type` when there is a body. The `v` query
+/// parameter is never sent.
+#[derive(Debug)]
+pub struct RequestBuilder<'a> {
+    config: &'a Config,
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<(Vec<u8>, &'static str)>,
+    options: RequestOptions,
+}
+
+impl<'a> RequestBuilder<'a> {
+    /// A request for `method` on `path` (relative to the base URL; encode variable segments with
+    /// [`url::path_segment`]).
+    pub fn new(config: &'a Config, method: Method, path: impl Into<String>) -> Self {
+        Self {
+            config,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            options: RequestOptions::default(),
+        }
+    }
+
+    /// Adds a query parameter.
+    #[must_use]
+    pub fn query(mut self, name: &'static str, value: impl Display) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`.
+    #[must_use]
+    pub fn query_opt(self, name: &'static str, value: Option<impl Display>) -> Self {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    /// Adds a list parameter, comma-separated in one parameter (`types=a,b`), when the list is not empty.
+    #[must_use]
+    pub fn query_list<I>(self, name: &'static str, values: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Display,
+    {
+        let joined = values
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        if joined.is_empty() {
+            self
+        } else {
+            self.query(name, joined)
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Config(format!("cannot encode request body: {e}")))?;
+        self.body = Some((bytes, "application/json"));
+        Ok(self)
+    }
+
+    /// Sets a raw body with its content type (multipart uploads).
+    #[must_use]
+    pub fn raw_body(mut self, body: Vec<u8>, content_type: &'static str) -> Self {
+        self.body = Some((body, content_type));
+        self
+    }
+
+    /// Overrides the transport timeout for this request.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Declares whether repeating the request is harmless (see [`RequestOptions::idempotent`]).
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.options = self.options.idempotent(idempotent);
+        self
+    }
+
+    /// The finished request.
+    pub fn build(self) -> Result<HttpRequest, Error> {
+        let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let uri = url::build_uri(self.config.base_url(), &self.path, &query)
+            .map_err(|e| Error::Config(format!("invalid base URL or path: {e}")))?;
+        let mut auth = HeaderValue::from_str(self.config.token().expose()).map_err(|_| {
+            Error::Config("the token holds characters not allowed in an HTTP header".into())
+        })?;
+        auth.set_sensitive(true);
+        let (body, content_type) = match self.body {
+            Some((b, ct)) => (b, Some(ct)),
+            None => (Vec::new(), None),
+        };
+        let mut req = http::Request::builder()
+            .method(self.method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, auth)
+            .header(header::ACCEPT, "application/json");
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let mut req = req
+            .body(body)
+            .map_err(|e| Error::Config(format!("cannot build request: {e}")))?;
+        self.options.apply(&mut req);
+        Ok(req)
+    }
+}
+
+/// Classifies a response and decodes a 2xx body into `T`.
+///
+/// 429 becomes [`Error::RateLimited`] (with `Retry-After` when sent); other non-2xx become [`Error::Api`] with the
+/// body's `code` and `message`; a 2xx body that does not match `T` becomes [`Error::Decode`] naming the JSON path.
+pub fn parse_json<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Error> {
+    let status = check_status(&response)?;
+    decode::from_slice(response.body()).map_err(|source| Error::Decode {
+        status: status.as_u16(),
+        source,
+    })
+}
+
+/// Returns the status of a 2xx response, or the error a non-2xx one stands for.
+pub fn check_status(response: &HttpResponse) -> Result<StatusCode, Error> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(status);
+    }
+    let body: ApiErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
+    let api = ApiError {
+        status,
+        code: body.code,
+        message: body.message.or(body.error).or_else(|| {
+            let text = String::from_utf8_lossy(response.body())
+                .trim()
+                .chars()
+                .take(200)
+                .collect::<String>();
+            (!text.is_empty()).then_some(text)
+        }),
+    };
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(Error::RateLimited {
+            retry_after: botwire_transport::retry_after(response.headers()),
+            error: Some(api),
+        });
+    }
+    Err(Error::Api(api))
+}
+
+/// Implements [`Endpoint::parse`] as [`parse_json`] of the output type.
+macro_rules! json_output {
+    () => {
+        fn parse(
+            &self,
+            response: botwire_transport::HttpResponse,
+        ) -> Result<Self::Output, $crate::Error> {
+            $crate::endpoint::parse_json(response)
+        }
+    };
+}
+pub(crate) use json_output;

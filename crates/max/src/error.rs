@@ -1,0 +1,131 @@
+use std::time::Duration;
+
+use botwire_core_types::ValidationError;
+use botwire_core_types::decode::DecodeError;
+use botwire_transport::{Delivery, TransportError};
+use http::StatusCode;
+
+/// An error answer of the API: HTTP status plus the body's `code` and `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The error key, e.g. `verify.token`, `attachment.not.ready`, `chat.denied`.
+    pub code: Option<String>,
+    /// The human-readable message (may be empty).
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {}", self.status.as_u16())?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        match self.message.as_deref() {
+            Some(m) if !m.is_empty() => write!(f, ": {m}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Everything that can go wrong calling the MAX API.
+///
+/// No variant holds the token or a URL with a secret; `Display` is safe to log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The HTTP exchange failed (connect, TLS, timeout, I/O, body cap).
+    #[error("MAX transport: {0}")]
+    Transport(#[from] TransportError),
+    /// The API answered with an error status.
+    #[error("MAX API error: {0}")]
+    Api(ApiError),
+    /// The API answered `429 Too Many Requests`.
+    #[error("MAX rate limit hit{}", retry_after.map(|d| format!(", retry after {d:?}")).unwrap_or_default())]
+    RateLimited {
+        /// How long the server asked to wait, when it said so.
+        retry_after: Option<Duration>,
+        /// The error body, when there was one.
+        error: Option<ApiError>,
+    },
+    /// The API answered 200 with `{"success": false, "message": …}`.
+    #[error("MAX API refused the operation: {}", message.as_deref().unwrap_or("no reason given"))]
+    Unsuccessful {
+        /// The server's explanation.
+        message: Option<String>,
+    },
+    /// A response body did not match the model.
+    #[error("MAX response (HTTP {status}): {source}")]
+    Decode {
+        /// The HTTP status of the response.
+        status: u16,
+        /// Where and how decoding failed.
+        #[source]
+        source: DecodeError,
+    },
+    /// A value breaks a documented limit; nothing was sent.
+    #[error("invalid request, nothing sent: {0}")]
+    Validation(#[from] ValidationError),
+    /// The client is not configured (e.g. `MAX_BOT_TOKEN` unset).
+    #[error("MAX client configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The API's error code (`verify.token`, `attachment.not.ready`, …) when the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.code.as_deref(),
+            Error::RateLimited { error: Some(e), .. } => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an error answer.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::Decode { status, .. } => StatusCode::from_u16(*status).ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is transient, so the same request may succeed later: 429, 5xx, and connection
+    /// failures or timeouts. Whether it is *safe* to repeat also depends on the request: see
+    /// [`Error::outcome_unknown`].
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.is_transient(),
+            Error::RateLimited { .. } => true,
+            Error::Api(e) => e.status.is_server_error(),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before retrying, when it said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// `true` when the request may have been processed although no answer arrived (the connection dropped after
+    /// sending). Repeating such a write could perform it twice.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.delivery() == Delivery::Unknown)
+    }
+
+    /// `true` for `401` / `403` with `verify.token` or `deprecated.token`: the token is wrong or revoked.
+    pub fn is_unauthorized(&self) -> bool {
+        match self {
+            Error::Api(e) => {
+                e.status == StatusCode::UNAUTHORIZED
+                    || matches!(e.code.as_deref(), Some("verify.token" | "deprecated.token"))
+            }
+            _ => false,
+        }
+    }
+}
