@@ -1,1 +1,31 @@
-//! wip
+//! Real HTTP servers on loopback that behave like the MAX Bot API and the onebot.tech API.
+//!
+//! Each server runs on its own thread and runtime, so it serves blocking and async clients alike, and stops
+//! when its handle is dropped. It keeps state, answers with the real shapes and the real error bodies, counts
+//! what it receives, and can be told to misbehave ([`Faults`]).
+//!
+//! ```
+//! use botwire_sandbox::MaxSandbox;
+//!
+//! let sandbox = MaxSandbox::start()?;
+//! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+//! let token = sandbox.token(); // the only token it accepts
+//! # let _ = token;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The `botwire-sandbox` binary runs both servers standalone.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod faults;
+mod observe;
+pub mod max;
+pub mod onebot;
+mod server;
+mod stats;
+
+pub use faults::{Fault, Faults};
+pub use max::MaxSandbox;
+pub use onebot::OneBotSandbox;
+pub use stats::Stats;

@@ -115,17 +115,9 @@ fn map_error(error: reqwest::Error, query: &str, answered: bool) -> TransportErr
     let mut is_refused = false;
     let mut source = std::error::Error::source(&error);
     while let Some(s) = source {
-        if s.downcast_ref::<rustls::Error>().is_some() {
-            is_tls = true;
-        }
+        is_tls |= crate::tls::is_rustls_error(s);
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             is_refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-            {
-                is_tls = true;
-            }
         }
         let s_text = s.to_string();
         if !text.contains(&s_text) {

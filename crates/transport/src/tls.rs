@@ -101,6 +101,19 @@ impl TlsRoots {
     }
 }
 
+/// Whether `error` is, or wraps (through `io::Error` layers, which hide their inner error from `source()`), a
+/// rustls error.
+#[cfg(any(feature = "ureq", feature = "reqwest"))]
+pub(crate) fn is_rustls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        Some(inner) => is_rustls_error(inner),
+        None => false,
+    }
+}
+
 fn parse_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TransportError> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()

@@ -12,6 +12,25 @@ super::user::user_like! {
     }
 }
 
+impl BotInfo {
+    /// A bot with only the required fields (`is_bot` is `true`); the rest can be set on the returned value.
+    pub fn new(user_id: impl Into<super::UserId>, first_name: impl Into<String>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            first_name: first_name.into(),
+            last_name: None,
+            username: None,
+            is_bot: true,
+            last_activity_time: None,
+            name: None,
+            description: None,
+            avatar_url: None,
+            full_avatar_url: None,
+            commands: None,
+        }
+    }
+}
+
 /// What `PATCH /me/commands` returns: the bot's command list after the change (`null` when cleared).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
