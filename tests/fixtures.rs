@@ -7,10 +7,15 @@ use botwire_tests::fixture;
 
 /// Re-serialising a decoded value loses no field the model knows (compared as JSON, order-free).
 #[track_caller]
-fn assert_round_trip_keeps_known_fields<T: serde::Serialize>(raw: &[u8], decoded: &T, ignored: &[&str]) {
+fn assert_round_trip_keeps_known_fields<T: serde::Serialize>(
+    raw: &[u8],
+    decoded: &T,
+    ignored: &[&str],
+) {
     let original: serde_json::Value = serde_json::from_slice(raw).unwrap();
     let again = serde_json::to_value(decoded).unwrap();
-    let (serde_json::Value::Object(orig), serde_json::Value::Object(back)) = (&original, &again) else {
+    let (serde_json::Value::Object(orig), serde_json::Value::Object(back)) = (&original, &again)
+    else {
         panic!("not objects");
     };
     for (k, v) in orig {
@@ -25,7 +30,11 @@ fn assert_round_trip_keeps_known_fields<T: serde::Serialize>(raw: &[u8], decoded
 fn max_bot_info() {
     let raw = fixture("max/go-client-stabs/botInfo.ok.json");
     let info: BotInfo = from_slice(&raw).unwrap();
-    assert_eq!(info.name.as_deref(), Some("bot name"), "deprecated `name` is kept");
+    assert_eq!(
+        info.name.as_deref(),
+        Some("bot name"),
+        "deprecated `name` is kept"
+    );
     assert_round_trip_keeps_known_fields(&raw, &info, &[]);
     insta::assert_debug_snapshot!(info);
 }

@@ -41,7 +41,10 @@ pub fn max_config(sb: &MaxSandbox) -> max::Config {
 }
 
 pub fn onebot_blocking(sb: &OneBotSandbox) -> onebot::blocking::Client<UreqTransport> {
-    onebot::blocking::Client::new(onebot_config(sb), UreqTransport::new(test_transport_config()))
+    onebot::blocking::Client::new(
+        onebot_config(sb),
+        UreqTransport::new(test_transport_config()),
+    )
 }
 
 pub fn onebot_async(sb: &OneBotSandbox) -> onebot::Client<ReqwestTransport> {
@@ -70,7 +73,10 @@ pub fn assert_no_leak(value: &(impl std::fmt::Display + std::fmt::Debug), token:
     let shown = format!("{value}");
     let debugged = format!("{value:?}");
     assert!(!shown.contains(token), "token leaked in Display: {shown}");
-    assert!(!debugged.contains(token), "token leaked in Debug: {debugged}");
+    assert!(
+        !debugged.contains(token),
+        "token leaked in Debug: {debugged}"
+    );
 }
 
 /// Runs one scenario body on both backends: as a blocking test over ureq and as an async test over reqwest.
@@ -123,5 +129,8 @@ macro_rules! both_backends {
 #[track_caller]
 pub fn assert_debug_no_leak(value: &impl std::fmt::Debug, token: &str) {
     let debugged = format!("{value:?}");
-    assert!(!debugged.contains(token), "token leaked in Debug: {debugged}");
+    assert!(
+        !debugged.contains(token),
+        "token leaked in Debug: {debugged}"
+    );
 }

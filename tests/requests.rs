@@ -19,7 +19,10 @@ fn onebot_cfg() -> onebot::Config {
 
 fn show(req: &HttpRequest) -> String {
     let text = describe_request(req);
-    assert!(!text.contains(TOKEN), "token leaked into a request description:\n{text}");
+    assert!(
+        !text.contains(TOKEN),
+        "token leaked into a request description:\n{text}"
+    );
     text
 }
 
@@ -40,19 +43,26 @@ fn max_edit_my_commands() {
         BotCommand::new("help", None).unwrap(),
     ])
     .unwrap();
-    let req = max::endpoints::EditMyCommands::new(commands).request(&max_cfg()).unwrap();
+    let req = max::endpoints::EditMyCommands::new(commands)
+        .request(&max_cfg())
+        .unwrap();
     insta::assert_snapshot!(show(&req));
 }
 
 #[test]
 fn max_edit_my_commands_clear() {
-    let req = max::endpoints::EditMyCommands::new(BotCommands::clear()).request(&max_cfg()).unwrap();
+    let req = max::endpoints::EditMyCommands::new(BotCommands::clear())
+        .request(&max_cfg())
+        .unwrap();
     insta::assert_snapshot!(show(&req));
 }
 
 #[test]
 fn onebot_get_me() {
     let req = onebot::endpoints::GetMe.request(&onebot_cfg()).unwrap();
-    assert_eq!(req.uri().query(), Some(format!("api_token={TOKEN}").as_str()));
+    assert_eq!(
+        req.uri().query(),
+        Some(format!("api_token={TOKEN}").as_str())
+    );
     insta::assert_snapshot!(show(&req));
 }

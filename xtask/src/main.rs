@@ -59,7 +59,15 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"], &[])?;
     cargo(
-        &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     // botwire-core-types builds with no HTTP stack at all.
@@ -91,7 +99,10 @@ fn metadata() -> Result<serde_json::Value, String> {
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !out.status.success() {
-        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata output: {e}"))
 }
@@ -108,7 +119,9 @@ fn parse_version(v: &str) -> [u64; 3] {
 /// single toolchain, so the check is on declarations; see the foundation issue note.)
 fn msrv() -> Result<(), String> {
     let meta = metadata()?;
-    let packages = meta["packages"].as_array().ok_or("no packages in metadata")?;
+    let packages = meta["packages"]
+        .as_array()
+        .ok_or("no packages in metadata")?;
     let ours = packages
         .iter()
         .find(|p| p["name"] == "botwire-max")
@@ -119,8 +132,13 @@ fn msrv() -> Result<(), String> {
         .iter()
         .filter_map(|p| {
             let rv = p["rust_version"].as_str()?;
-            (parse_version(rv) > parse_version(&ours))
-                .then(|| format!("{} {} needs rustc {rv}", p["name"].as_str().unwrap_or("?"), p["version"]))
+            (parse_version(rv) > parse_version(&ours)).then(|| {
+                format!(
+                    "{} {} needs rustc {rv}",
+                    p["name"].as_str().unwrap_or("?"),
+                    p["version"]
+                )
+            })
         })
         .collect();
     offenders.sort();
@@ -128,7 +146,10 @@ fn msrv() -> Result<(), String> {
         eprintln!("msrv: every locked package builds with the declared rust-version {ours}");
         Ok(())
     } else {
-        Err(format!("declared rust-version {ours} is too old for:\n  {}", offenders.join("\n  ")))
+        Err(format!(
+            "declared rust-version {ours} is too old for:\n  {}",
+            offenders.join("\n  ")
+        ))
     }
 }
 
@@ -136,15 +157,29 @@ fn deps() -> Result<(), String> {
     for features in ["ureq", "reqwest"] {
         let out = Command::new("cargo")
             .args([
-                "tree", "-p", "botwire-max", "--no-default-features", "--features", features, "-e", "normal",
-                "--prefix", "none",
+                "tree",
+                "-p",
+                "botwire-max",
+                "--no-default-features",
+                "--features",
+                features,
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
             ])
             .output()
             .map_err(|e| format!("cannot run cargo tree: {e}"))?;
-        let mut lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap_or_default().lines().collect();
+        let mut lines: Vec<&str> = std::str::from_utf8(&out.stdout)
+            .unwrap_or_default()
+            .lines()
+            .collect();
         lines.sort_unstable();
         lines.dedup();
-        println!("botwire-max with only {features:<8} {} unique crates (incl. itself)", lines.len());
+        println!(
+            "botwire-max with only {features:<8} {} unique crates (incl. itself)",
+            lines.len()
+        );
     }
     Ok(())
 }

@@ -21,7 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(_) => {
             let sandbox = MaxSandbox::start()?;
-            println!("MAX_BOT_TOKEN is not set: using the embedded sandbox at {}", sandbox.base_url());
+            println!(
+                "MAX_BOT_TOKEN is not set: using the embedded sandbox at {}",
+                sandbox.base_url()
+            );
             let config = Config::new(sandbox.token()).with_base_url(sandbox.base_url());
             (config, Some(sandbox))
         }

@@ -19,8 +19,8 @@
 #![deny(missing_docs)]
 
 mod faults;
-mod observe;
 pub mod max;
+mod observe;
 pub mod onebot;
 mod server;
 mod stats;

@@ -29,7 +29,11 @@ pub(crate) fn label_by_template(req: &Request) -> String {
     format!("{} {path}", req.method())
 }
 
-pub(crate) async fn observe(State(observer): State<Arc<Observer>>, req: Request, next: Next) -> Response {
+pub(crate) async fn observe(
+    State(observer): State<Arc<Observer>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let route = (observer.label)(&req);
     let response = match observer.faults.next() {
         Some(Fault::Status(code, body)) => {

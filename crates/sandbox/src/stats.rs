@@ -33,16 +33,27 @@ impl Stats {
 
     /// Requests received for one route.
     pub fn route(&self, route: &str) -> u64 {
-        self.per_route.lock().ok().and_then(|m| m.get(route).copied()).unwrap_or(0)
+        self.per_route
+            .lock()
+            .ok()
+            .and_then(|m| m.get(route).copied())
+            .unwrap_or(0)
     }
 
     /// Responses sent per status code.
     pub fn by_status(&self) -> BTreeMap<u16, u64> {
-        self.per_status.lock().map(|m| m.clone()).unwrap_or_default()
+        self.per_status
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     /// Responses sent with one status code.
     pub fn status(&self, status: u16) -> u64 {
-        self.per_status.lock().ok().and_then(|m| m.get(&status).copied()).unwrap_or(0)
+        self.per_status
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&status).copied())
+            .unwrap_or(0)
     }
 }

@@ -105,9 +105,7 @@ fn map_error(error: ureq::Error, query: &str) -> TransportError {
             _ => (K::Timeout, Delivery::Unknown),
         },
         // ureq's rustls stream reports handshake failures as I/O errors wrapping the rustls error.
-        ureq::Error::Io(io) if crate::tls::is_rustls_error(io) => {
-            (K::Tls, Delivery::NotSent)
-        }
+        ureq::Error::Io(io) if crate::tls::is_rustls_error(io) => (K::Tls, Delivery::NotSent),
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused
             | io::ErrorKind::AddrNotAvailable

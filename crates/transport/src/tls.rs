@@ -108,7 +108,10 @@ pub(crate) fn is_rustls_error(error: &(dyn std::error::Error + 'static)) -> bool
     if error.downcast_ref::<rustls::Error>().is_some() {
         return true;
     }
-    match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+    match error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
         Some(inner) => is_rustls_error(inner),
         None => false,
     }

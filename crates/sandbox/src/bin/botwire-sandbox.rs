@@ -30,8 +30,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let onebot_addr = SocketAddr::from(([127, 0, 0, 1], port(&args, "--onebot-port")?));
     let max = MaxSandbox::start_with(max::DEFAULT_TOKEN, max_addr)?;
     let onebot = OneBotSandbox::start_with(onebot::DEFAULT_TOKEN, onebot_addr)?;
-    println!("MAX sandbox:    {}  (Authorization: {})", max.base_url(), max.token());
-    println!("OneBot sandbox: {}  (api_token={})", onebot.base_url(), onebot.token());
+    println!(
+        "MAX sandbox:    {}  (Authorization: {})",
+        max.base_url(),
+        max.token()
+    );
+    println!(
+        "OneBot sandbox: {}  (api_token={})",
+        onebot.base_url(),
+        onebot.token()
+    );
     println!("Ctrl-C to stop.");
     loop {
         std::thread::park();

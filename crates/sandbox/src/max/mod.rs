@@ -53,7 +53,9 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn world(&self) -> MutexGuard<'_, MaxWorld> {
         // A panicking handler must not wedge every later request of a test.
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -132,20 +134,35 @@ impl MaxSandbox {
 
 /// A MAX error body with a status.
 pub(crate) fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(json!({"code": code, "message": message}))).into_response()
+    (
+        status,
+        axum::Json(json!({"code": code, "message": message})),
+    )
+        .into_response()
 }
 
 async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    if req.uri().query().is_some_and(|q| q.split('&').any(|p| p.starts_with("access_token="))) {
+    if req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("access_token=")))
+    {
         return api_error(
             StatusCode::FORBIDDEN,
             "deprecated.token",
             "Query parameter access_token is deprecated, use Authorization header",
         );
     }
-    let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if given != Some(shared.token.as_str()) {
-        return api_error(StatusCode::UNAUTHORIZED, "verify.token", "Invalid access_token");
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "verify.token",
+            "Invalid access_token",
+        );
     }
     next.run(req).await
 }
@@ -154,12 +171,20 @@ async fn not_found(req: Request) -> Response {
     api_error(
         StatusCode::NOT_FOUND,
         "method.not.found",
-        &format!("Path {} is not recognized. Please check docs at https://dev.max.ru/docs", req.uri().path()),
+        &format!(
+            "Path {} is not recognized. Please check docs at https://dev.max.ru/docs",
+            req.uri().path()
+        ),
     )
 }
 
 /// Parses a JSON request body, answering `400 Can't deserialize body` like the platform when it is not JSON.
 pub(crate) fn json_body(bytes: &[u8]) -> Result<Value, Response> {
-    serde_json::from_slice(bytes)
-        .map_err(|_| api_error(StatusCode::BAD_REQUEST, "proto.payload", "Can't deserialize body"))
+    serde_json::from_slice(bytes).map_err(|_| {
+        api_error(
+            StatusCode::BAD_REQUEST,
+            "proto.payload",
+            "Can't deserialize body",
+        )
+    })
 }

@@ -50,7 +50,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn world(&self) -> MutexGuard<'_, OneBotWorld> {
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -93,7 +95,12 @@ impl OneBotSandbox {
         });
         let router = Router::new()
             .route(&format!("{API_PREFIX}/{{method}}"), any(dispatch))
-            .fallback(|| async { (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Not Found"}))) })
+            .fallback(|| async {
+                (
+                    StatusCode::NOT_FOUND,
+                    axum::Json(json!({"message": "Not Found"})),
+                )
+            })
             .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
             .layer(middleware::from_fn_with_state(observer, observe))
             .with_state(shared.clone());
@@ -133,27 +140,43 @@ impl OneBotSandbox {
 }
 
 async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let token = req
-        .uri()
-        .query()
-        .and_then(|q| form_pairs(q).into_iter().find(|(k, _)| k == "api_token").map(|(_, v)| v));
+    let token = req.uri().query().and_then(|q| {
+        form_pairs(q)
+            .into_iter()
+            .find(|(k, _)| k == "api_token")
+            .map(|(_, v)| v)
+    });
     if token.as_deref() == Some(shared.token.as_str()) {
         return next.run(req).await;
     }
-    let ajax = req.headers().get("x-requested-with").map(HeaderValue::as_bytes) == Some(b"XMLHttpRequest");
+    let ajax = req
+        .headers()
+        .get("x-requested-with")
+        .map(HeaderValue::as_bytes)
+        == Some(b"XMLHttpRequest");
     if !ajax {
         return (StatusCode::FOUND, [(header::LOCATION, "/login")], "").into_response();
     }
-    (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "Unauthenticated."}))).into_response()
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({"message": "Unauthenticated."})),
+    )
+        .into_response()
 }
 
 pub(crate) fn form_pairs(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 async fn dispatch(State(shared): State<Arc<Shared>>, Path(method): Path<String>) -> Response {
     match method.as_str() {
         "getMe" => axum::Json(json!({ "data": shared.world().account.clone() })).into_response(),
-        _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": format!("Method {method} not found")}))).into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": format!("Method {method} not found")})),
+        )
+            .into_response(),
     }
 }
