@@ -1,5 +1,7 @@
 //! Reference fixtures decode, and their decoded form is snapshotted. Round trips keep every field.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use botwire_core_types::decode::from_slice;
 use botwire_core_types::max::BotInfo;
 use botwire_core_types::onebot::{Account, Data};

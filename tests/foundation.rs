@@ -1,6 +1,8 @@
 //! Foundation scenarios on both backends × both APIs against the sandbox: success, wrong token, server error,
 //! closed port, TLS failure — and the token never shows up in any error.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use botwire_core_types::max::{BotCommand, BotCommands};
 use botwire_sandbox::{Fault, MaxSandbox, OneBotSandbox};
 use botwire_tests::*;

@@ -1,13 +1,15 @@
 //! Every built request as an insta snapshot, straight from the sans-IO layer: no socket. The token must show as
 //! `<redacted>` in every one (the Authorization header is sensitive; `api_token` is scrubbed from URLs).
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use botwire_core_types::max::{BotCommand, BotCommands};
 use botwire_max::Endpoint as _;
 use botwire_onebot::Endpoint as _;
 use botwire_tests::{max, onebot};
 use botwire_transport::{HttpRequest, describe_request};
 
-pub const TOKEN: &str = "SECRET-TOKEN-must-not-appear";
+const TOKEN: &str = "SECRET-TOKEN-must-not-appear";
 
 fn max_cfg() -> max::Config {
     max::Config::new(TOKEN)

@@ -20,11 +20,11 @@
 //!
 //! | feature | type | trait |
 //! |---|---|---|
-//! | `ureq` | [`UreqTransport`](crate::UreqTransport) | [`BlockingTransport`] |
-//! | `reqwest` | [`ReqwestTransport`](crate::ReqwestTransport) | [`AsyncTransport`] |
+//! | `ureq` | [`UreqTransport`] | [`BlockingTransport`] |
+//! | `reqwest` | [`ReqwestTransport`] | [`AsyncTransport`] |
 //!
 //! Both use rustls with the *ring* provider and trust the same roots: Mozilla's (webpki) plus the bundled
-//! Russian Trusted Root CA that signs `platform-api2.max.ru` (see [`TlsRoots`](crate::TlsRoots)).
+//! Russian Trusted Root CA that signs `platform-api2.max.ru` (see [`TlsRoots`]).
 //!
 //! A transport error never carries a URL with its query string: the OneBot token travels in the query, so
 //! every message is scrubbed (see [`TransportError`]). Tokens themselves live in [`Token`], which prints as

@@ -18,10 +18,11 @@ pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
         else {
             continue;
         };
-        if let Ok(secs) = value.parse::<f64>() {
-            if secs.is_finite() && secs >= 0.0 {
-                return Some(Duration::from_secs_f64(secs.min(86_400.0)));
-            }
+        if let Ok(secs) = value.parse::<f64>()
+            && secs.is_finite()
+            && secs >= 0.0
+        {
+            return Some(Duration::from_secs_f64(secs.min(86_400.0)));
         }
         if let Ok(at) = httpdate::parse_http_date(value) {
             return Some(
