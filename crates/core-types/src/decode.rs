@@ -63,6 +63,13 @@ impl std::error::Error for DecodeError {}
 /// assert_eq!(err.path(), "user_id");
 /// ```
 pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    from_slice_borrowed(body)
+}
+
+/// Like [`from_slice`] for types that borrow from the body (raw JSON elements, borrowed strings).
+pub fn from_slice_borrowed<'a, T: serde::Deserialize<'a>>(
+    body: &'a [u8],
+) -> Result<T, DecodeError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -27,6 +27,9 @@ pub mod decode;
 pub mod limits;
 pub mod max;
 pub mod onebot;
+mod raw;
 mod validation;
+
+pub use raw::UnknownJson;
 
 pub use validation::ValidationError;
