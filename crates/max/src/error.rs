@@ -67,6 +67,12 @@ pub enum Error {
     /// A value breaks a documented limit; nothing was sent.
     #[error("invalid request, nothing sent: {0}")]
     Validation(#[from] ValidationError),
+    /// `GET /updates` answered 405: a webhook subscription is active, so long polling is disabled until it is
+    /// removed (`DELETE /subscriptions`).
+    #[error(
+        "MAX long polling is disabled while a webhook subscription is active (HTTP 405); unsubscribe first"
+    )]
+    WebhookActive,
     /// The client is not configured (e.g. `MAX_BOT_TOKEN` unset).
     #[error("MAX client configuration: {0}")]
     Config(String),

@@ -33,6 +33,8 @@ pub mod endpoint;
 pub mod endpoints;
 mod error;
 mod methods;
+pub mod polling;
+pub mod webhook;
 
 pub use botwire_core_types::max as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
