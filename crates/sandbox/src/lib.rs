@@ -26,6 +26,7 @@ mod observe;
 pub mod onebot;
 mod server;
 mod stats;
+pub mod updates;
 
 pub use faults::{Fault, Faults};
 pub use max::MaxSandbox;

@@ -15,6 +15,15 @@ impl Running {
     /// Binds `addr` (port 0 picks a free one) on this thread, so the address is known and bind errors surface
     /// here, then serves `router` on a new thread.
     pub(crate) fn spawn(addr: SocketAddr, router: axum::Router) -> std::io::Result<Self> {
+        Self::spawn_with_tasks(addr, router, Vec::new())
+    }
+
+    /// Like [`Running::spawn`], also running `tasks` on the server's runtime until it stops.
+    pub(crate) fn spawn_with_tasks(
+        addr: SocketAddr,
+        router: axum::Router,
+        tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -28,6 +37,9 @@ impl Running {
             .name(format!("botwire-sandbox-{}", addr.port()))
             .spawn(move || {
                 runtime.block_on(async move {
+                    for task in tasks {
+                        tokio::spawn(task);
+                    }
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::observe::{Observer, label_by_template, observe};
 use crate::server::Running;
+use crate::updates::{self, UpdateHub};
 use crate::{Faults, Stats};
 
 mod bot;
@@ -69,6 +70,7 @@ pub struct MaxSandbox {
     shared: Arc<Shared>,
     stats: Arc<Stats>,
     faults: Arc<Faults>,
+    updates: Arc<UpdateHub>,
 }
 
 impl MaxSandbox {
@@ -90,20 +92,35 @@ impl MaxSandbox {
             faults: faults.clone(),
             label: label_by_template,
         });
+        let hub = Arc::new(UpdateHub::new(1.0));
+        let updates_route = Router::new()
+            .route("/updates", get(updates::get_updates))
+            .with_state(hub.clone());
         let router = Router::new()
+            .route_service("/updates", updates_route)
             .route("/me", get(bot::get_me))
             .route("/me/commands", axum::routing::patch(bot::edit_commands))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
             .layer(middleware::from_fn_with_state(observer, observe))
             .with_state(shared.clone());
-        let running = Running::spawn(addr, router)?;
+        let running = Running::spawn_with_tasks(
+            addr,
+            router,
+            vec![Box::pin(updates::deliver_webhooks(hub.clone()))],
+        )?;
         Ok(Self {
             running,
             shared,
             stats,
             faults,
+            updates: hub,
         })
+    }
+
+    /// The update stream: push updates (or raw JSON) here for pollers and webhooks.
+    pub fn updates(&self) -> &UpdateHub {
+        &self.updates
     }
 
     /// `http://127.0.0.1:<port>` — the base URL to give the client.
