@@ -137,7 +137,7 @@ impl UpdateHub {
                 break;
             }
             next = entry.marker + 1;
-            if types.is_empty() || types.iter().any(|t| *t == entry.kind) {
+            if types.is_empty() || types.contains(&entry.kind) {
                 out.push(entry.json.clone());
             }
         }
