@@ -70,6 +70,11 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
 pub fn from_slice_borrowed<'a, T: serde::Deserialize<'a>>(
     body: &'a [u8],
 ) -> Result<T, DecodeError> {
+    // Path tracking costs on every field: decode plainly, and decode again with tracking only to explain a
+    // failure (bad bodies are rare; the second pass is cheap next to a round trip).
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -41,10 +41,92 @@ impl UnknownJson {
 
 /// Reads the string field `key` of a JSON object without building anything else. `Ok(None)` when the object has
 /// no such field or it is not a string.
+///
+/// `json` comes from a `RawValue`, so it is valid JSON: a byte scan that skips strings and nested values finds
+/// the top-level key without parsing numbers or building anything. Escaped keys or values (never seen in
+/// practice) fall back to serde.
 pub(crate) fn read_tag<'a>(
     json: &'a str,
     key: &str,
 ) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
+    match scan_tag(json.as_bytes(), key.as_bytes()) {
+        Scan::Found(start, end) => Ok(Some(Cow::Borrowed(&json[start..end]))),
+        Scan::Absent => Ok(None),
+        Scan::Unsure => read_tag_serde(json, key),
+    }
+}
+
+enum Scan {
+    Found(usize, usize),
+    Absent,
+    Unsure,
+}
+
+/// Finds `"key": "value"` at depth 1 of a valid JSON object; returns the value's byte range.
+fn scan_tag(b: &[u8], key: &[u8]) -> Scan {
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'{') {
+        return Scan::Unsure;
+    }
+    i += 1;
+    let mut depth = 1usize;
+    // At depth 1, strings alternate key, value; `expect_key` says which one comes next.
+    let mut expect_key = true;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                while j < b.len() && b[j] != b'"' {
+                    if b[j] == b'\\' {
+                        escaped = true;
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                let end = j;
+                i = j + 1;
+                if depth == 1 && expect_key {
+                    expect_key = false;
+                    if &b[start..end] == key || (escaped && end - start >= key.len()) {
+                        if escaped {
+                            return Scan::Unsure;
+                        }
+                        // skip `:` and whitespace, then expect a string value
+                        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b':') {
+                            i += 1;
+                        }
+                        if b.get(i) != Some(&b'"') {
+                            return Scan::Absent;
+                        }
+                        let vstart = i + 1;
+                        let mut k = vstart;
+                        while k < b.len() && b[k] != b'"' {
+                            if b[k] == b'\\' {
+                                return Scan::Unsure;
+                            }
+                            k += 1;
+                        }
+                        return Scan::Found(vstart, k);
+                    }
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expect_key = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    Scan::Absent
+}
+
+fn read_tag_serde<'a>(json: &'a str, key: &str) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
     struct TagSeeker<'k>(&'k str);
 
     impl<'de> serde::de::DeserializeSeed<'de> for TagSeeker<'_> {
@@ -69,7 +151,6 @@ pub(crate) fn read_tag<'a>(
             let mut found = None;
             while let Some(k) = map.next_key::<Cow<'de, str>>()? {
                 if found.is_none() && k == self.0 {
-                    // Tags are plain ASCII words; a non-string tag is treated as absent.
                     match map.next_value::<serde_json::Value>()? {
                         serde_json::Value::String(s) => found = Some(Cow::Owned(s)),
                         _ => found = Some(Cow::Borrowed("")),
@@ -88,8 +169,12 @@ pub(crate) fn read_tag<'a>(
 
 /// Decodes `json` into `T`, prefixing the error with the path inside the element where it broke.
 pub(crate) fn decode_element<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
+    // Path tracking costs on every field; decode plainly and pay for it only to describe a failure.
+    if let Ok(value) = serde_json::from_str(json) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
         let path = e.path().to_string();
         if path == "." {
             e.into_inner().to_string()
@@ -131,20 +216,27 @@ macro_rules! tagged_enum {
             }
         }
 
+        impl $name {
+            /// Decodes one element from its JSON text; the error says which kind failed and where inside it.
+            pub(crate) fn from_json_str(raw: &str) -> Result<Self, String> {
+                let tag = $crate::raw::read_tag(raw, $tag).map_err(|e| e.to_string())?;
+                match tag.as_deref() {
+                    $( Some($wire) => $crate::raw::decode_element(raw)
+                        .map(Self::$variant)
+                        .map_err(|e| format!("{} `{}` {}", $tag, $wire, e)), )*
+                    None => Err(format!("missing field `{}`", $tag)),
+                    Some(_) => serde_json::from_str(raw)
+                        .map(|v| Self::Unknown($crate::raw::UnknownJson::new(v)))
+                        .map_err(|e| e.to_string()),
+                }
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use serde::de::Error as _;
                 let raw: Box<serde_json::value::RawValue> = serde::Deserialize::deserialize(deserializer)?;
-                let tag = $crate::raw::read_tag(raw.get(), $tag).map_err(D::Error::custom)?;
-                match tag.as_deref() {
-                    $( Some($wire) => $crate::raw::decode_element(raw.get())
-                        .map(Self::$variant)
-                        .map_err(|e| D::Error::custom(format_args!("{} `{}` {}", $tag, $wire, e))), )*
-                    None => Err(D::Error::custom(format_args!("missing field `{}`", $tag))),
-                    Some(_) => serde_json::from_str(raw.get())
-                        .map(|v| Self::Unknown($crate::raw::UnknownJson::new(v)))
-                        .map_err(D::Error::custom),
-                }
+                Self::from_json_str(raw.get()).map_err(D::Error::custom)
             }
         }
     };
@@ -233,5 +325,12 @@ mod tests {
         assert_eq!(read_tag(r#"{"type":5}"#, "type").unwrap(), None);
         assert_eq!(read_tag(r#"{}"#, "type").unwrap(), None);
         assert!(read_tag("[1]", "type").is_err());
+        // A key that only looks like the tag inside a string or a nested object is not the tag.
+        let json = r#"{"text":"\"type\":\"fake\"","inner":{"type":"nested"},"type":"real"}"#;
+        assert_eq!(read_tag(json, "type").unwrap().as_deref(), Some("real"));
+        let json = r#"{"a":[{"type":"x"}],"b":"type","type" : "y"}"#;
+        assert_eq!(read_tag(json, "type").unwrap().as_deref(), Some("y"));
+        let json = r#"{"type":"esc\u0061ped"}"#;
+        assert_eq!(read_tag(json, "type").unwrap().as_deref(), Some("escaped"));
     }
 }

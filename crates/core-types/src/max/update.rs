@@ -444,13 +444,9 @@ impl UpdateBatch {
             .into_iter()
             .enumerate()
             .map(|(i, raw)| {
-                serde_json::from_str::<Update>(raw.get()).map_err(|e| MalformedUpdate {
+                Update::from_json_str(raw.get()).map_err(|e| MalformedUpdate {
                     raw: raw.get().to_owned(),
-                    error: DecodeError::new(
-                        format!("updates[{i}]"),
-                        e.to_string(),
-                        raw.get().as_bytes(),
-                    ),
+                    error: DecodeError::new(format!("updates[{i}]"), e, raw.get().as_bytes()),
                 })
             })
             .collect();
