@@ -26,6 +26,7 @@ pub mod endpoint;
 pub mod endpoints;
 mod error;
 mod methods;
+pub mod paging;
 
 pub use botwire_core_types::onebot as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
