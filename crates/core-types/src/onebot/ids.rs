@@ -43,6 +43,18 @@ impl<'de> Deserialize<'de> for FlexibleId {
     }
 }
 
+impl From<i64> for FlexibleId {
+    fn from(v: i64) -> Self {
+        Self(v)
+    }
+}
+
+impl fmt::Display for FlexibleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
 macro_rules! flex_id {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
