@@ -18,40 +18,61 @@ fn cfg() -> Config {
     Config::new(TOKEN)
 }
 
+/// No `null` and no `""` anywhere in a body: unset optionals are omitted (reference §1.4).
+fn assert_no_unset_values(value: &serde_json::Value, path: &str) {
+    match value {
+        serde_json::Value::Null => panic!("`{path}` is null: unset optionals must be omitted"),
+        serde_json::Value::String(s) => assert!(!s.is_empty(), "`{path}` is an empty string"),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                assert_no_unset_values(item, &format!("{path}[{i}]"));
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                assert_no_unset_values(v, &format!("{path}.{k}"));
+            }
+        }
+        _ => {}
+    }
+}
+
 fn show(req: &HttpRequest) -> String {
     let text = describe_request(req);
     assert!(
         !text.contains(TOKEN),
         "token leaked into a request description:\n{text}"
     );
-    assert!(!format!("{req:?}").contains(TOKEN) || req.uri().query().is_some());
-    // The token is in the query (the platform's rule) and nowhere else.
+    // The token travels in the query (the platform's rule), first, and nowhere else.
+    let query = req.uri().query().unwrap();
     assert_eq!(
-        req.uri().query().unwrap().split('&').next().unwrap(),
+        query.split('&').next().unwrap(),
         format!("api_token={TOKEN}")
+    );
+    assert!(!String::from_utf8_lossy(req.body()).contains(TOKEN));
+    assert!(
+        req.headers()
+            .iter()
+            .all(|(_, v)| !String::from_utf8_lossy(v.as_bytes()).contains(TOKEN))
     );
     if req.method() == "GET" {
         assert!(req.body().is_empty(), "GET carries no body");
+        for pair in query.split('&') {
+            assert!(!pair.ends_with('='), "empty query parameter `{pair}`");
+        }
     } else {
         let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
         assert!(body.is_object(), "POST parameters are a JSON object");
-        assert!(
-            !req.body().windows(4).any(|w| w == b"null")
-                && !req.body().windows(3).any(|w| w == b"\"\"\""),
-            "unset optionals are omitted, never null"
-        );
-        assert!(
-            !String::from_utf8_lossy(req.body()).contains(":\"\""),
-            "never an empty string"
-        );
+        assert_no_unset_values(&body, "body");
         assert_eq!(req.headers()["content-type"], "application/json");
         assert_eq!(
-            req.uri().query().unwrap().matches('=').count(),
+            query.matches('=').count(),
             1,
             "only api_token in a POST query"
         );
     }
     assert_eq!(req.headers()["x-requested-with"], "XMLHttpRequest");
+    assert_eq!(req.headers()["accept"], "application/json");
     text
 }
 

@@ -808,3 +808,55 @@ fn sandbox_reads_post_parameters_from_json_form_or_query() {
         "Значение поля count не может быть больше 500."
     );
 }
+
+// ------------------------------------------------- paging over a dead connection: no token in the error
+
+const DEAD_SECRET: &str = "paging-secret-token-789";
+
+fn dead_config() -> onebot::Config {
+    onebot::Config::new(DEAD_SECRET).with_base_url(format!("{}/api/v1", closed_port_url()))
+}
+
+fn check_dead(err: &onebot::Error) {
+    let onebot::Error::Transport(t) = err else {
+        panic!("expected a transport error, got {err:?}")
+    };
+    assert_eq!(
+        t.kind(),
+        botwire_transport::TransportErrorKind::Connect,
+        "{t:?}"
+    );
+    assert_no_leak(err, DEAD_SECRET);
+}
+
+#[test]
+fn paging_over_a_closed_port_ureq() {
+    let client =
+        onebot::blocking::Client::new(dead_config(), UreqTransport::new(test_transport_config()));
+    let mut walk = client.contacts(GetContacts::new().bot_id(1));
+    check_dead(&walk.next().unwrap().unwrap_err());
+    assert!(walk.next().is_none(), "the walk ends after its error");
+    check_dead(
+        &client
+            .find_contact(GetContacts::new(), |_| true)
+            .unwrap_err(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_over_a_closed_port_reqwest() {
+    use futures_util::StreamExt as _;
+    let client = onebot::Client::new(dead_config(), reqwest_transport());
+    let mut walk = std::pin::pin!(client.contacts(GetContacts::new().bot_id(1)));
+    check_dead(&walk.next().await.unwrap().unwrap_err());
+    assert!(
+        walk.next().await.is_none(),
+        "the stream ends after its error"
+    );
+    check_dead(
+        &client
+            .find_contact(GetContacts::new(), |_| true)
+            .await
+            .unwrap_err(),
+    );
+}
