@@ -3,7 +3,7 @@ use botwire_core_types::limits::ONEBOT_CONTACTS_PAGE;
 use botwire_core_types::onebot::{BotId, Contact, Messenger, Page};
 use serde::Serialize;
 
-use super::{impl_endpoint, required, unset};
+use super::{check_page, impl_endpoint, required, unset};
 
 /// `GET getContacts` — one page of contacts, newest filters first.
 ///
@@ -107,9 +107,7 @@ impl GetContacts {
         if let Some(count) = self.count {
             ValidationError::check_range("count", count.into(), 1, ONEBOT_CONTACTS_PAGE.into())?;
         }
-        if let Some(page) = self.page {
-            ValidationError::check_range("page", page.into(), 1, u32::MAX.into())?;
-        }
+        check_page("page", self.page)?;
         Ok(())
     }
 

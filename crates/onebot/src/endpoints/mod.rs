@@ -37,6 +37,14 @@ pub(crate) fn required(field: &str, value: &str) -> Result<(), ValidationError> 
     Ok(())
 }
 
+/// A page number, when given, counts from 1.
+pub(crate) fn check_page(field: &str, page: Option<u32>) -> Result<(), ValidationError> {
+    match page {
+        Some(p) => ValidationError::check_range(field, p.into(), 1, u32::MAX.into()),
+        None => Ok(()),
+    }
+}
+
 /// `skip_serializing_if` for optional text: `None` and `""` are both left out (an empty optional can cause a
 /// 500, reference §1.4).
 pub(crate) fn unset(value: &Option<String>) -> bool {

@@ -16,7 +16,7 @@ use botwire_core_types::onebot::{
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
-use super::{impl_endpoint, required, unset};
+use super::{check_page, impl_endpoint, required, unset};
 
 fn check_currency(currency: &str) -> Result<(), ValidationError> {
     if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -328,9 +328,7 @@ impl GetReferrals {
     }
 
     fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(page) = self.page {
-            ValidationError::check_range("page", page.into(), 1, u32::MAX.into())?;
-        }
+        check_page("page", self.page)?;
         Ok(())
     }
 }
@@ -484,9 +482,7 @@ impl GetListSchemas {
     }
 
     fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(page) = self.page {
-            ValidationError::check_range("page", page.into(), 1, u32::MAX.into())?;
-        }
+        check_page("page", self.page)?;
         Ok(())
     }
 }
@@ -726,12 +722,8 @@ impl GetListItems {
 
     fn validate(&self) -> Result<(), ValidationError> {
         required("schema_id", self.schema_id.as_str())?;
-        if let Some(page) = self.page {
-            ValidationError::check_range("page", page.into(), 1, u32::MAX.into())?;
-        }
-        if let Some(limit) = self.limit {
-            ValidationError::check_range("limit", limit.into(), 1, u32::MAX.into())?;
-        }
+        check_page("page", self.page)?;
+        check_page("limit", self.limit)?;
         Ok(())
     }
 }

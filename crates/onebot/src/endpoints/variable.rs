@@ -4,7 +4,7 @@ use botwire_core_types::onebot::{
 };
 use serde::Serialize;
 
-use super::{impl_endpoint, required};
+use super::{check_page, impl_endpoint, required};
 
 /// Which variable: by its id or by its name (`deleteContactVariable` takes either, reference §6.3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +67,7 @@ impl GetContactVariables {
     }
 
     fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(page) = self.page {
-            ValidationError::check_range("page", page.into(), 1, u32::MAX.into())?;
-        }
+        check_page("page", self.page)?;
         Ok(())
     }
 }

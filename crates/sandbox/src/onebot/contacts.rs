@@ -81,24 +81,13 @@ pub(crate) fn create_or_update_contact(w: &mut OneBotWorld, input: &Input) -> Ha
         _ => vk_id.map(|v| v.to_string()),
     }
     .unwrap_or_default();
-    let id = match w.find_by_external(bot_id, &external) {
-        Some(id) => id,
-        None => {
-            let id = w.next_id();
-            let created_at = w.tick();
-            w.contacts.insert(
-                id,
-                Contact {
-                    id,
-                    bot_id,
-                    messenger: m.clone(),
-                    created_at,
-                    ..Contact::default()
-                },
-            );
-            id
-        }
-    };
+    let id = w.find_or_create_contact(bot_id, &external, |id, created_at| Contact {
+        id,
+        bot_id,
+        messenger: m.clone(),
+        created_at,
+        ..Contact::default()
+    });
     if let Some(c) = w.contacts.get_mut(&id) {
         c.name = name;
         if phone.is_some() {

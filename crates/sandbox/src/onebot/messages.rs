@@ -64,26 +64,15 @@ pub(crate) fn send_message_to_whatsapp(w: &mut OneBotWorld, input: &Input) -> Ha
     let (Some(bot_id), Some(phone)) = (bot_id, phone) else {
         return Ok(Value::Null);
     };
-    let id = match w.find_by_external(bot_id, &phone) {
-        Some(id) => id,
-        None => {
-            let id = w.next_id();
-            let created_at = w.tick();
-            w.contacts.insert(
-                id,
-                Contact {
-                    id,
-                    bot_id,
-                    name: name.clone().unwrap_or_else(|| phone.clone()),
-                    messenger: "whatsapp".into(),
-                    phone: Some(phone.clone()),
-                    created_at,
-                    ..Contact::default()
-                },
-            );
-            id
-        }
-    };
+    let id = w.find_or_create_contact(bot_id, &phone, |id, created_at| Contact {
+        id,
+        bot_id,
+        name: name.clone().unwrap_or_else(|| phone.clone()),
+        messenger: "whatsapp".into(),
+        phone: Some(phone.clone()),
+        created_at,
+        ..Contact::default()
+    });
     w.tick();
     w.sent.push(SentMessage {
         method: "sendMessageToWhatsApp".into(),

@@ -335,6 +335,23 @@ impl OneBotWorld {
             .map(|c| c.id)
     }
 
+    /// The contact of `bot_id` whose messenger id is `external_id`, or a new one made by `make` (which gets
+    /// the new id and creation time).
+    pub fn find_or_create_contact(
+        &mut self,
+        bot_id: i64,
+        external_id: &str,
+        make: impl FnOnce(i64, i64) -> Contact,
+    ) -> i64 {
+        if let Some(id) = self.find_by_external(bot_id, external_id) {
+            return id;
+        }
+        let id = self.next_id();
+        let created_at = self.tick();
+        self.contacts.insert(id, make(id, created_at));
+        id
+    }
+
     /// Attaches tag `name` to a contact, creating it in the bot when missing.
     pub fn attach_tag(&mut self, contact_id: i64, name: &str) {
         let Some(bot_id) = self.contacts.get(&contact_id).map(|c| c.bot_id) else {
