@@ -47,10 +47,10 @@ pub struct Contact {
     /// Telegram username (Telegram contacts only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram_username: Option<String>,
-    /// Viber id (Viber contacts only) [MC].
+    /// Viber id (Viber contacts only) \[MC\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub viber_id: Option<TextId>,
-    /// VK user id (VK contacts only; the request parameter is `vk_id`) [MC].
+    /// VK user id (VK contacts only; the request parameter is `vk_id`) \[MC\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vk_user_id: Option<FlexibleId>,
     /// Postal address.

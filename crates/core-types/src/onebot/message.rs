@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::{ContactId, FlexibleId};
 
 /// The result of an action method (`sendMessage`, `deleteContactVariable`, `attachTagToContact`, …):
-/// `{"success": true}`, possibly with `message`, `error`, `errors` or `data` (reference §2.1, [MC]; no exact
+/// `{"success": true}`, possibly with `message`, `error`, `errors` or `data` (reference §2.1, \[MC\]; no exact
 /// example exists). A `"success": false` answer never reaches this type: the client turns it into an error.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -25,7 +25,7 @@ pub struct ActionResult {
     pub data: Option<serde_json::Value>,
 }
 
-/// The answer to `sendMessageToQueue` (reference §5.1, [MC]): the enqueued message echoed back. Whether the
+/// The answer to `sendMessageToQueue` (reference §5.1, \[MC\]): the enqueued message echoed back. Whether the
 /// fields are top level or inside `data` is unknown; the client accepts both.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -27,11 +27,11 @@ pub enum Messenger {
     WhatsApp,
     /// `viber`; contacts are addressed by `viber_id`.
     Viber,
-    /// `vk` (ВКонтакте); requests say `vk_id`, responses `vk_user_id`. Sister platforms only [SIS].
+    /// `vk` (ВКонтакте); requests say `vk_id`, responses `vk_user_id`. Sister platforms only \[SIS\].
     Vk,
-    /// `max` (VK's MAX messenger). Listed by Watbot only [SIS].
+    /// `max` (VK's MAX messenger). Listed by Watbot only \[SIS\].
     Max,
-    /// `icq`. Listed by LEADTEX only [MC].
+    /// `icq`. Listed by LEADTEX only \[MC\].
     Icq,
     /// A value this version does not know, kept as received.
     Unknown(String),

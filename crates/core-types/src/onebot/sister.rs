@@ -1,5 +1,5 @@
 //! Models of the methods found only on the sister platforms (LEADTEX, Watbot): accounts, crypto accounts,
-//! referrals, lists, short links. Reference §6.5–§7; all from MindCloud's generated schemas [MC], none
+//! referrals, lists, short links. Reference §6.5–§7; all from MindCloud's generated schemas \[MC\], none
 //! documented for onebot.tech.
 
 use serde::de::{self, Deserializer};
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ContactId, FlexibleId, IntBool, Messenger, TextId};
 
-/// A per-contact money account ("счёт"), LEADTEX/Watbot [MC].
+/// A per-contact money account ("счёт"), LEADTEX/Watbot \[MC\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MoneyAccount {
@@ -30,7 +30,7 @@ pub struct MoneyAccount {
     pub updated_at: Option<String>,
 }
 
-/// A "free" (crypto) account ("свободный счёт"), LEADTEX only [MC]. Amounts may be fractional, so they are
+/// A "free" (crypto) account ("свободный счёт"), LEADTEX only \[MC\]. Amounts may be fractional, so they are
 /// kept as JSON numbers, exactly as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -51,7 +51,7 @@ pub struct CryptoAccount {
     pub updated_at: Option<String>,
 }
 
-/// A contact invited by another one (`getReferrals` items) [MC].
+/// A contact invited by another one (`getReferrals` items) \[MC\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Referral {
@@ -68,7 +68,7 @@ pub struct Referral {
     pub created_at: Option<String>,
 }
 
-/// A contact's inviter, with the inviter's own inviter nested (`getReferrers`) [MC].
+/// A contact's inviter, with the inviter's own inviter nested (`getReferrers`) \[MC\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Referrer {
@@ -89,7 +89,7 @@ pub struct Referrer {
 }
 
 /// The `data` of `getReferrers`: a nested chain (`is_flat=0`) or a flat list (`is_flat=1`). The flat shape is
-/// inferred from the parameter's description [INF].
+/// inferred from the parameter's description \[INF\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -156,7 +156,7 @@ impl ReferralCount {
     }
 }
 
-/// A list schema ("список"): a user table definition. Ids are strings [MC].
+/// A list schema ("список"): a user table definition. Ids are strings \[MC\].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListSchema {
@@ -180,7 +180,7 @@ pub struct ListSchema {
 }
 
 /// A row of a list: a few fixed fields plus one value per field slug of its schema, at the top level of the
-/// object [MC]. The slugs are collected into [`ListItem::values`] (by hand, not with `#[serde(flatten)]`).
+/// object \[MC\]. The slugs are collected into [`ListItem::values`] (by hand, not with `#[serde(flatten)]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ListItem {
@@ -248,7 +248,7 @@ impl ListItem {
     }
 }
 
-/// The answer to `decodeShortLink`: the direct URL behind a short media link [MC].
+/// The answer to `decodeShortLink`: the direct URL behind a short media link \[MC\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ShortLink {

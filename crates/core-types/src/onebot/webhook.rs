@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Messenger;
 
-/// What the scenario block "HTTP-запрос" POSTs to your server (Watbot help [SIS]; whether OneBot has the block
+/// What the scenario block "HTTP-запрос" POSTs to your server (Watbot help \[SIS\]; whether OneBot has the block
 /// is unknown). Reply 200 within about 3 s; the body text is shown to the user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -47,7 +47,7 @@ pub struct BlockContact {
 }
 
 /// The body of an incoming ("inner") webhook that starts a scenario for a contact (LEADTEX:
-/// `POST https://rb<bot_id>.leadteh.ru/inner_webhook/<uuid>` [3P]; the OneBot URL is unknown — copy it from
+/// `POST https://rb<bot_id>.leadteh.ru/inner_webhook/<uuid>` \[3P\]; the OneBot URL is unknown — copy it from
 /// the builder).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -151,7 +151,7 @@ impl_endpoint!(GetContacts, get "getContacts", idempotent: true, |s| s.wire(), p
 /// Confidence: **medium** (MindCloud and third-party code). The messenger decides which id is required, and
 /// that is checked before sending: `phone` for WhatsApp, `telegram_id` for Telegram, `viber_id` for Viber,
 /// `vk_id` for VK. The reference lists only those four messengers; for others nothing extra is required. The
-/// match key of the update is presumably (bot, messenger, messenger id) [INF]. Marked idempotent (an upsert).
+/// match key of the update is presumably (bot, messenger, messenger id) \[INF\]. Marked idempotent (an upsert).
 ///
 /// ```
 /// use botwire_onebot::endpoints::CreateOrUpdateContact;

@@ -157,7 +157,7 @@ macro_rules! move_funds {
 // ------------------------------------------------------------------------------------------ accounts
 
 by_contact!(
-    /// `GET getContactAccounts` — a contact's money accounts. LEADTEX/Watbot [MC]; confidence **low**.
+    /// `GET getContactAccounts` — a contact's money accounts. LEADTEX/Watbot \[MC\]; confidence **low**.
     GetContactAccounts,
     "getContactAccounts",
     Vec<MoneyAccount>
@@ -165,7 +165,7 @@ by_contact!(
 
 open_account!(
     /// `POST addContactAccount` — open a money account (ISO 4217 currency, checked: 3 letters). LEADTEX/Watbot
-    /// [MC]; confidence **low**. Not idempotent.
+    /// \[MC\]; confidence **low**. Not idempotent.
     AddContactAccount,
     "addContactAccount",
     MoneyAccount,
@@ -178,7 +178,7 @@ fn positive_minor(amount: &i64) -> Result<(), ValidationError> {
 
 move_funds!(
     /// `POST addFundsToContactAccount` — credit an account, `amount` in minor units (kopecks), at least 1
-    /// (our inference). LEADTEX/Watbot [MC]; confidence **low**. Not idempotent.
+    /// (our inference). LEADTEX/Watbot \[MC\]; confidence **low**. Not idempotent.
     AddFundsToContactAccount,
     "addFundsToContactAccount",
     i64,
@@ -188,7 +188,7 @@ move_funds!(
 
 move_funds!(
     /// `POST withdrawFundsFromContactAccount` — debit an account, `amount` in minor units, at least 1 (our
-    /// inference). LEADTEX/Watbot [MC]; confidence **low**. Not idempotent.
+    /// inference). LEADTEX/Watbot \[MC\]; confidence **low**. Not idempotent.
     WithdrawFundsFromContactAccount,
     "withdrawFundsFromContactAccount",
     i64,
@@ -197,7 +197,7 @@ move_funds!(
 );
 
 by_account!(
-    /// `POST deleteContactAccount` — close a money account. LEADTEX/Watbot [MC]; confidence **low**. Marked
+    /// `POST deleteContactAccount` — close a money account. LEADTEX/Watbot \[MC\]; confidence **low**. Marked
     /// idempotent.
     DeleteContactAccount,
     "deleteContactAccount"
@@ -206,7 +206,7 @@ by_account!(
 // ----------------------------------------------------------------------------------- crypto accounts
 
 by_contact!(
-    /// `GET getContactCryptoAccounts` — a contact's "free" (crypto) accounts. LEADTEX only [MC]; confidence
+    /// `GET getContactCryptoAccounts` — a contact's "free" (crypto) accounts. LEADTEX only \[MC\]; confidence
     /// **low**.
     GetContactCryptoAccounts,
     "getContactCryptoAccounts",
@@ -214,7 +214,7 @@ by_contact!(
 );
 
 open_account!(
-    /// `POST addContactCryptoAccount` — open a crypto account (`BTC`, …). LEADTEX only [MC]; confidence
+    /// `POST addContactCryptoAccount` — open a crypto account (`BTC`, …). LEADTEX only \[MC\]; confidence
     /// **low**. Not idempotent.
     AddContactCryptoAccount,
     "addContactCryptoAccount",
@@ -224,7 +224,7 @@ open_account!(
 
 move_funds!(
     /// `POST addFundsToContactCryptoAccount` — credit a crypto account; `amount` may be fractional (a JSON
-    /// number, greater than 0). LEADTEX only [MC]; confidence **low**. Not idempotent.
+    /// number, greater than 0). LEADTEX only \[MC\]; confidence **low**. Not idempotent.
     AddFundsToContactCryptoAccount,
     "addFundsToContactCryptoAccount",
     Number,
@@ -234,7 +234,7 @@ move_funds!(
 
 move_funds!(
     /// `POST withdrawFundsFromContactCryptoAccount` — debit a crypto account (amount greater than 0). LEADTEX
-    /// only [MC]; confidence **low**. Not idempotent.
+    /// only \[MC\]; confidence **low**. Not idempotent.
     WithdrawFundsFromContactCryptoAccount,
     "withdrawFundsFromContactCryptoAccount",
     Number,
@@ -243,7 +243,7 @@ move_funds!(
 );
 
 by_account!(
-    /// `POST deleteContactCryptoAccount` — close a crypto account. LEADTEX only [MC]; confidence **low**.
+    /// `POST deleteContactCryptoAccount` — close a crypto account. LEADTEX only \[MC\]; confidence **low**.
     /// Marked idempotent.
     DeleteContactCryptoAccount,
     "deleteContactCryptoAccount"
@@ -251,7 +251,7 @@ by_account!(
 
 // ----------------------------------------------------------------------------------------- referrals
 
-/// The `filters` of `getReferrals` / `getCountReferrals`: tag names and/or tag ids [MC].
+/// The `filters` of `getReferrals` / `getCountReferrals`: tag names and/or tag ids \[MC\].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ReferralFilters {
@@ -288,8 +288,8 @@ impl ReferralFilters {
     }
 }
 
-/// `POST getReferrals` — the contacts a contact invited, paginated. LEADTEX/Watbot [MC says POST; third-party
-/// code uses GET]; confidence **low**. A read, marked idempotent.
+/// `POST getReferrals` — the contacts a contact invited, paginated. LEADTEX/Watbot (MindCloud says POST; third-party
+/// code uses GET); confidence **low**. A read, marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct GetReferrals {
@@ -336,7 +336,7 @@ impl GetReferrals {
 impl_endpoint!(GetReferrals, post "getReferrals", idempotent: true, |s| s, plain Page<Referral>);
 
 /// `GET getReferrers` — who invited a contact, up to `depth` levels (1–10, checked), as a tree or, with
-/// `is_flat=1`, a list. LEADTEX/Watbot [MC]; confidence **low**.
+/// `is_flat=1`, a list. LEADTEX/Watbot \[MC\]; confidence **low**.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct GetReferrers {
@@ -384,7 +384,7 @@ impl GetReferrers {
 
 impl_endpoint!(GetReferrers, get "getReferrers", idempotent: true, |s| s, data Referrers);
 
-/// `POST getCountReferrals` — how many contacts a contact invited. LEADTEX/Watbot [MC]; confidence **low**;
+/// `POST getCountReferrals` — how many contacts a contact invited. LEADTEX/Watbot \[MC\]; confidence **low**;
 /// which field carries the number is unclear ([`ReferralCount::value`]). A read, marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -420,7 +420,7 @@ impl GetCountReferrals {
 impl_endpoint!(GetCountReferrals, post "getCountReferrals", idempotent: true, |s| s, plain ReferralCount);
 
 /// `POST setYsellStatus` — a marketplace-integration status of a contact (at most 64 characters, checked).
-/// Watbot only [MC]; confidence **very low**. Marked idempotent.
+/// Watbot only \[MC\]; confidence **very low**. Marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct SetYsellStatus {
@@ -449,7 +449,7 @@ impl_endpoint!(SetYsellStatus, post "setYsellStatus", idempotent: true, |s| s, p
 
 // --------------------------------------------------------------------------------------------- lists
 
-/// `GET getListSchemas` — the list schemas (user tables), paginated. LEADTEX [MC]; confidence **low**.
+/// `GET getListSchemas` — the list schemas (user tables), paginated. LEADTEX \[MC\]; confidence **low**.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct GetListSchemas {
@@ -515,7 +515,7 @@ macro_rules! by_schema {
 }
 
 by_schema!(
-    /// `GET getListSchema` — one list schema. LEADTEX [MC]; confidence **low**.
+    /// `GET getListSchema` — one list schema. LEADTEX \[MC\]; confidence **low**.
     GetListSchema,
     get "getListSchema",
     true,
@@ -523,7 +523,7 @@ by_schema!(
 );
 
 by_schema!(
-    /// `POST deleteListSchema` — delete a list and its rows. LEADTEX [MC]; confidence **low**. Marked
+    /// `POST deleteListSchema` — delete a list and its rows. LEADTEX \[MC\]; confidence **low**. Marked
     /// idempotent.
     DeleteListSchema,
     post "deleteListSchema",
@@ -532,7 +532,7 @@ by_schema!(
 );
 
 /// `POST createListSchema` — create a list. `fields` maps slugs to field definitions, whose format is not
-/// documented (raw JSON). Watbot requires `bot_id`. LEADTEX/Watbot [MC]; confidence **low**. Not idempotent.
+/// documented (raw JSON). Watbot requires `bot_id`. LEADTEX/Watbot \[MC\]; confidence **low**. Not idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct CreateListSchema {
@@ -581,7 +581,7 @@ impl CreateListSchema {
 
 impl_endpoint!(CreateListSchema, post "createListSchema", idempotent: false, |s| s, data ListSchema);
 
-/// `POST addListSchemaField` — add a field (a JSON object, format undocumented) to a list. LEADTEX [MC];
+/// `POST addListSchemaField` — add a field (a JSON object, format undocumented) to a list. LEADTEX \[MC\];
 /// confidence **low**. Not idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -609,7 +609,7 @@ impl AddListSchemaField {
 
 impl_endpoint!(AddListSchemaField, post "addListSchemaField", idempotent: false, |s| s, plain ActionResult);
 
-/// `POST deleteListSchemaField` — remove a field from a list. LEADTEX [MC]; confidence **low**. Marked
+/// `POST deleteListSchemaField` — remove a field from a list. LEADTEX \[MC\]; confidence **low**. Marked
 /// idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -637,7 +637,7 @@ impl DeleteListSchemaField {
 
 impl_endpoint!(DeleteListSchemaField, post "deleteListSchemaField", idempotent: true, |s| s, plain ActionResult);
 
-/// `POST getListItems` — rows of a list, paginated, with filters and ordering. LEADTEX [MC]; confidence
+/// `POST getListItems` — rows of a list, paginated, with filters and ordering. LEADTEX \[MC\]; confidence
 /// **low**. A read, marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -730,7 +730,7 @@ impl GetListItems {
 
 impl_endpoint!(GetListItems, post "getListItems", idempotent: true, |s| s, plain Page<ListItem>);
 
-/// `POST addListItem` — add a row (`data`: field slug → value). LEADTEX [MC]; confidence **low**. Not
+/// `POST addListItem` — add a row (`data`: field slug → value). LEADTEX \[MC\]; confidence **low**. Not
 /// idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -758,7 +758,7 @@ impl AddListItem {
 
 impl_endpoint!(AddListItem, post "addListItem", idempotent: false, |s| s, data ListItem);
 
-/// `POST updateListItem` — change fields of a row. LEADTEX [MC]; confidence **low**. Marked idempotent.
+/// `POST updateListItem` — change fields of a row. LEADTEX \[MC\]; confidence **low**. Marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct UpdateListItem {
@@ -785,7 +785,7 @@ impl UpdateListItem {
 
 impl_endpoint!(UpdateListItem, post "updateListItem", idempotent: true, |s| s, data ListItem);
 
-/// `POST deleteListItem` — delete a row. LEADTEX [MC]; confidence **low**. Marked idempotent.
+/// `POST deleteListItem` — delete a row. LEADTEX \[MC\]; confidence **low**. Marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct DeleteListItem {
@@ -810,7 +810,7 @@ impl_endpoint!(DeleteListItem, post "deleteListItem", idempotent: true, |s| s, p
 
 // ---------------------------------------------------------------------------------------- short links
 
-/// `POST decodeShortLink` — the direct URL behind a short media link stored in a variable. LEADTEX [MC];
+/// `POST decodeShortLink` — the direct URL behind a short media link stored in a variable. LEADTEX \[MC\];
 /// confidence **low**. A read, marked idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

@@ -318,7 +318,7 @@ fn item_id(check: &mut Check<'_>, w: &OneBotWorld) -> Option<String> {
     id
 }
 
-/// List ids are strings on the platform [MC]; the sandbox makes 24-hex-digit ones.
+/// List ids are strings on the platform \[MC\]; the sandbox makes 24-hex-digit ones.
 fn string_id(w: &mut OneBotWorld) -> String {
     format!("{:024x}", w.next_id())
 }
