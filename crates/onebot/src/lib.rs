@@ -13,6 +13,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Every method of the reference's coverage table has a type in [`endpoints`] (whose docs give the reference's
+//! confidence for it) and a method on both clients. [`paging`] walks every contact of a bot (an iterator, a
+//! `Stream`, `find_contact`). The methods documented only by the sister platforms (accounts, crypto accounts,
+//! referrals, lists, `decodeShortLink`, `setYsellStatus`) are behind the cargo feature `sister-only-methods`:
+//! they are **not documented for onebot.tech**.
+//!
 //! Wire rules: `api_token` always in the query (and scrubbed from every error and log), the headers
 //! `X-Requested-With: XMLHttpRequest` and `Accept: application/json` on every request, unset optionals never
 //! sent, 422 bodies decoded into field → messages ([`Error::Rejected`]).
@@ -26,6 +32,7 @@ pub mod endpoint;
 pub mod endpoints;
 mod error;
 mod methods;
+pub mod paging;
 
 pub use botwire_core_types::onebot as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};

@@ -1,4 +1,23 @@
 //! A fake onebot.tech API server (`/api/v1/<method>`).
+//!
+//! It keeps bots, contacts, variables, tags, sent messages, the broadcast queue, accounts, referrals and lists
+//! ([`OneBotWorld`]) and answers in the platform's shapes: `{"data": …}`, Laravel paginators whose links point
+//! at `https://onebot.tech/api/v1/…` like the real ones, `422` validation bodies with Laravel's Russian
+//! messages (`Поле contact id обязательно для заполнения.`), `401` for a bad token, `405` for a wrong verb.
+//!
+//! Parameters are read like Laravel reads them: from the query for GET; for POST from the query merged with a
+//! JSON or form body (PHP-style `tags[]=…`, `data[slug]=…` included).
+//!
+//! ```
+//! use botwire_sandbox::OneBotSandbox;
+//!
+//! let sandbox = OneBotSandbox::start()?;
+//! let bot = sandbox.add_bot("Shop", "telegram");
+//! let contacts = sandbox.add_contacts(bot, 1_234);
+//! assert_eq!(contacts.len(), 1_234);
+//! assert_eq!(sandbox.world().contacts.len(), 1_234);
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -8,12 +27,25 @@ use axum::extract::{Path, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
 use crate::observe::{Observer, observe};
 use crate::server::Running;
 use crate::{Faults, Stats};
+
+mod contacts;
+mod input;
+mod messages;
+mod sister;
+mod world;
+
+pub use world::{
+    Account, Bot, CLOCK_START, Contact, ListItem, ListSchema, OneBotWorld, QueuedMessage,
+    SentMessage, VariableDefinition, VariableShape, VariableValue, rfc3339,
+};
+
+use input::Input;
 
 /// The token a sandbox accepts unless told otherwise.
 pub const DEFAULT_TOKEN: &str = "sandbox-onebot-token";
@@ -21,26 +53,8 @@ pub const DEFAULT_TOKEN: &str = "sandbox-onebot-token";
 /// The path every method lives under.
 pub const API_PREFIX: &str = "/api/v1";
 
-/// The world a OneBot sandbox keeps.
-#[derive(Debug)]
-pub struct OneBotWorld {
-    /// The account `getMe` answers with (the `data` object).
-    pub account: serde_json::Value,
-}
-
-impl Default for OneBotWorld {
-    fn default() -> Self {
-        Self {
-            account: json!({
-                "id": 1,
-                "name": "Sandbox account",
-                "email": "sandbox@example.invalid",
-                "phone": "79990000000",
-                "created_at": "2026-01-01T00:00:00+00:00"
-            }),
-        }
-    }
-}
+/// Largest request body the sandbox reads.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -137,6 +151,41 @@ impl OneBotSandbox {
     pub fn world(&self) -> MutexGuard<'_, OneBotWorld> {
         self.shared.world()
     }
+
+    /// Adds a bot on `messenger` (`telegram`, `whatsapp`, `viber`, `vk`, …); returns its id. The default world
+    /// already has bot 1 on Telegram.
+    pub fn add_bot(&self, name: &str, messenger: &str) -> i64 {
+        self.world().add_bot(name, messenger)
+    }
+
+    /// Adds `n` contacts to `bot_id`; returns their ids in creation (and listing) order.
+    pub fn add_contacts(&self, bot_id: i64, n: usize) -> Vec<i64> {
+        self.world().add_contacts(bot_id, n)
+    }
+
+    /// Makes `referrer` the inviter of `contact`.
+    pub fn set_referrer(&self, contact: i64, referrer: i64) {
+        if let Some(c) = self.world().contacts.get_mut(&contact) {
+            c.referrer = Some(referrer);
+        }
+    }
+
+    /// Registers a short media link and the direct URL `decodeShortLink` answers for it.
+    pub fn add_short_link(&self, short: &str, direct: &str) {
+        self.world()
+            .short_links
+            .insert(short.to_owned(), direct.to_owned());
+    }
+
+    /// Messages accepted by `sendMessage` and `sendMessageToWhatsApp`, in order.
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.world().sent.clone()
+    }
+
+    /// The broadcast queue, in order.
+    pub fn queue(&self) -> Vec<QueuedMessage> {
+        self.world().queue.clone()
+    }
 }
 
 async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
@@ -170,13 +219,117 @@ pub(crate) fn form_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, Path(method): Path<String>) -> Response {
-    match method.as_str() {
-        "getMe" => axum::Json(json!({ "data": shared.world().account.clone() })).into_response(),
-        _ => (
+type Handler = fn(&mut OneBotWorld, &Input) -> contacts::Handled;
+
+/// Which verbs a method answers (`getReferrals` takes both: MindCloud says POST, third-party code uses GET).
+#[derive(Clone, Copy)]
+enum Verbs {
+    Get,
+    Post,
+    Both,
+}
+
+fn route(method: &str) -> Option<(Verbs, Handler)> {
+    use Verbs::{Both, Get, Post};
+    Some(match method {
+        "getMe" => (Get, |w, _| Ok(json!({ "data": w.account.clone() }))),
+        "sendMessage" => (Post, messages::send_message),
+        "sendMessageToWhatsApp" => (Post, messages::send_message_to_whatsapp),
+        "sendMessageToQueue" => (Post, messages::send_message_to_queue),
+        "getContacts" => (Get, contacts::get_contacts),
+        "createOrUpdateContact" => (Post, contacts::create_or_update_contact),
+        "getContactVariables" => (Get, contacts::get_contact_variables),
+        "setContactVariable" => (Post, contacts::set_contact_variable),
+        "deleteContactVariable" => (Post, contacts::delete_contact_variable),
+        "getBotTags" => (Get, contacts::get_bot_tags),
+        "getContactTags" => (Get, contacts::get_contact_tags),
+        "attachTagToContact" => (Post, contacts::attach_tag_to_contact),
+        "detachTagFromContact" => (Post, contacts::detach_tag_from_contact),
+        "getContactAccounts" => (Get, sister::get_contact_accounts),
+        "addContactAccount" => (Post, sister::add_contact_account),
+        "addFundsToContactAccount" => (Post, sister::add_funds_to_contact_account),
+        "withdrawFundsFromContactAccount" => (Post, sister::withdraw_funds_from_contact_account),
+        "deleteContactAccount" => (Post, sister::delete_contact_account),
+        "getContactCryptoAccounts" => (Get, sister::get_contact_crypto_accounts),
+        "addContactCryptoAccount" => (Post, sister::add_contact_crypto_account),
+        "addFundsToContactCryptoAccount" => (Post, sister::add_funds_to_contact_crypto_account),
+        "withdrawFundsFromContactCryptoAccount" => {
+            (Post, sister::withdraw_funds_from_contact_crypto_account)
+        }
+        "deleteContactCryptoAccount" => (Post, sister::delete_contact_crypto_account),
+        "getReferrals" => (Both, sister::get_referrals),
+        "getReferrers" => (Get, sister::get_referrers),
+        "getCountReferrals" => (Post, sister::get_count_referrals),
+        "setYsellStatus" => (Post, sister::set_ysell_status),
+        "getListSchemas" => (Get, sister::get_list_schemas),
+        "getListSchema" => (Get, sister::get_list_schema),
+        "createListSchema" => (Post, sister::create_list_schema),
+        "addListSchemaField" => (Post, sister::add_list_schema_field),
+        "deleteListSchemaField" => (Post, sister::delete_list_schema_field),
+        "deleteListSchema" => (Post, sister::delete_list_schema),
+        "getListItems" => (Post, sister::get_list_items),
+        "addListItem" => (Post, sister::add_list_item),
+        "updateListItem" => (Post, sister::update_list_item),
+        "deleteListItem" => (Post, sister::delete_list_item),
+        "decodeShortLink" => (Post, sister::decode_short_link),
+        _ => return None,
+    })
+}
+
+async fn dispatch(
+    State(shared): State<Arc<Shared>>,
+    Path(method): Path<String>,
+    req: Request,
+) -> Response {
+    let Some((verbs, handler)) = route(&method) else {
+        return (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"message": format!("Method {method} not found")})),
         )
-            .into_response(),
+            .into_response();
+    };
+    let is_get = req.method() == Method::GET || req.method() == Method::HEAD;
+    let allowed = match verbs {
+        Verbs::Get => is_get,
+        Verbs::Post => req.method() == Method::POST,
+        Verbs::Both => is_get || req.method() == Method::POST,
+    };
+    if !allowed {
+        let supported = match verbs {
+            Verbs::Get => "GET, HEAD",
+            Verbs::Post => "POST",
+            Verbs::Both => "GET, HEAD, POST",
+        };
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(json!({"message": format!(
+                "The {} method is not supported for this route. Supported methods: {supported}.",
+                req.method()
+            )})),
+        )
+            .into_response();
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                axum::Json(json!({"message": "Payload Too Large"})),
+            )
+                .into_response();
+        }
+    };
+    let input = Input::parse(is_get, query.as_deref(), &content_type, &body);
+    let result = handler(&mut shared.world(), &input);
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(response) => response,
     }
 }
