@@ -4,6 +4,8 @@
 //! markup (from the 2026 capture), callbacks, membership events, and a few update types the models do not know
 //! (kept as JSON).
 
+#![allow(clippy::unwrap_used)] // bench code: a panic is the failure report
+
 use std::hint::black_box;
 
 use botwire_core_types::max::{UpdateBatch, UpdateList};
