@@ -5,6 +5,7 @@
 //! (kept as JSON).
 
 #![allow(clippy::unwrap_used)] // bench code: a panic is the failure report
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
 
