@@ -11,38 +11,17 @@ use super::non_blank;
 use crate::endpoint::{RequestBuilder, json_output, parse_json, simple_output};
 use crate::{Config, Endpoint, Error};
 
-pub(super) fn path(chat_id: ChatId, rest: &str) -> String {
+pub(crate) fn path(chat_id: ChatId, rest: &str) -> String {
     format!("/chats/{chat_id}{rest}")
 }
 
-/// `GET /chats/{chatId}` — a dialog, group chat or channel: title, status, members count, and (single chat
-/// requests only) the pinned message.
-///
-/// Works for dialogs too (`type: dialog` with `dialog_with_user`). Admin-only fields (`owner_id`,
-/// `participants`) are filled only when the bot is an admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GetChat {
-    /// The chat.
-    pub chat_id: ChatId,
-}
-
-impl GetChat {
-    /// Info about `chat_id`.
-    pub fn new(chat_id: impl Into<ChatId>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-        }
-    }
-}
-
-impl Endpoint for GetChat {
-    type Output = Chat;
-
-    fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
-        RequestBuilder::new(config, Method::GET, path(self.chat_id, "")).build()
-    }
-
-    json_output!();
+super::chat_endpoint! {
+    /// `GET /chats/{chatId}` — a dialog, group chat or channel: title, status, members count, and (single chat
+    /// requests only) the pinned message.
+    ///
+    /// Works for dialogs too (`type: dialog` with `dialog_with_user`). Admin-only fields (`owner_id`,
+    /// `participants`) are filled only when the bot is an admin.
+    GetChat => GET "", Chat, json_output
 }
 
 /// `PATCH /chats/{chatId}` — edits a group chat or channel: icon, title (1–200 characters), description
@@ -190,28 +169,7 @@ impl Endpoint for PinMessage {
     simple_output!();
 }
 
-/// `DELETE /chats/{chatId}/pin` — unpins the pinned message. The bot must be an admin with `pin_message`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnpinMessage {
-    /// The chat.
-    pub chat_id: ChatId,
-}
-
-impl UnpinMessage {
-    /// Unpins in `chat_id`.
-    pub fn new(chat_id: impl Into<ChatId>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-        }
-    }
-}
-
-impl Endpoint for UnpinMessage {
-    type Output = ();
-
-    fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
-        RequestBuilder::new(config, Method::DELETE, path(self.chat_id, "/pin")).build()
-    }
-
-    simple_output!();
+super::chat_endpoint! {
+    /// `DELETE /chats/{chatId}/pin` — unpins the pinned message. The bot must be an admin with `pin_message`.
+    UnpinMessage => DELETE "/pin", (), simple_output
 }

@@ -13,82 +13,19 @@ use super::check_page;
 use crate::endpoint::{RequestBuilder, json_output, parse_json, simple_output};
 use crate::{Config, Endpoint, Error};
 
-/// `GET /chats/{chatId}/members/me` — the bot's own membership, including its admin rights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GetMembership {
-    /// The chat.
-    pub chat_id: ChatId,
+super::chat_endpoint! {
+    /// `GET /chats/{chatId}/members/me` — the bot's own membership, including its admin rights.
+    GetMembership => GET "/members/me", ChatMember, json_output
 }
 
-impl GetMembership {
-    /// The bot's membership in `chat_id`.
-    pub fn new(chat_id: impl Into<ChatId>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-        }
-    }
+super::chat_endpoint! {
+    /// `DELETE /chats/{chatId}/members/me` — the bot leaves the group chat or channel.
+    LeaveChat => DELETE "/members/me", (), simple_output
 }
 
-impl Endpoint for GetMembership {
-    type Output = ChatMember;
-
-    fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
-        RequestBuilder::new(config, Method::GET, path(self.chat_id, "/members/me")).build()
-    }
-
-    json_output!();
-}
-
-/// `DELETE /chats/{chatId}/members/me` — the bot leaves the group chat or channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeaveChat {
-    /// The chat.
-    pub chat_id: ChatId,
-}
-
-impl LeaveChat {
-    /// Leaves `chat_id`.
-    pub fn new(chat_id: impl Into<ChatId>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-        }
-    }
-}
-
-impl Endpoint for LeaveChat {
-    type Output = ();
-
-    fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
-        RequestBuilder::new(config, Method::DELETE, path(self.chat_id, "/members/me")).build()
-    }
-
-    simple_output!();
-}
-
-/// `GET /chats/{chatId}/members/admins` — the admins with their rights. The bot must be an admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GetAdmins {
-    /// The chat.
-    pub chat_id: ChatId,
-}
-
-impl GetAdmins {
-    /// The admins of `chat_id`.
-    pub fn new(chat_id: impl Into<ChatId>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-        }
-    }
-}
-
-impl Endpoint for GetAdmins {
-    type Output = ChatMembersList;
-
-    fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
-        RequestBuilder::new(config, Method::GET, path(self.chat_id, "/members/admins")).build()
-    }
-
-    json_output!();
+super::chat_endpoint! {
+    /// `GET /chats/{chatId}/members/admins` — the admins with their rights. The bot must be an admin.
+    GetAdmins => GET "/members/admins", ChatMembersList, json_output
 }
 
 /// `POST /chats/{chatId}/members/admins` (`postAdmins`) — appoints admins, or replaces the rights of existing

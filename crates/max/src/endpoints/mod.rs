@@ -17,9 +17,50 @@
 //! | `DELETE /chats/{chatId}` (delete a chat; dropped June 2026) | none for bots; [`LeaveChat`] leaves it |
 //! | `PATCH /me` (edit the bot's name, description, photo, commands) | [`EditMyCommands`] (`PATCH /me/commands`) for commands; the rest is set on the partner platform |
 
+/// Defines an operation addressed by a chat id alone: the struct, its `new`, and the `Endpoint` impl that
+/// sends no body and parses with `$parse!()` (`json_output` or `simple_output`).
+macro_rules! chat_endpoint {
+    ($(#[$doc:meta])* $name:ident => $method:ident $rest:literal, $out:ty, $parse:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name {
+            /// The chat.
+            pub chat_id: botwire_core_types::max::ChatId,
+        }
+
+        impl $name {
+            /// The operation for `chat_id`.
+            pub fn new(chat_id: impl Into<botwire_core_types::max::ChatId>) -> Self {
+                Self {
+                    chat_id: chat_id.into(),
+                }
+            }
+        }
+
+        impl $crate::Endpoint for $name {
+            type Output = $out;
+
+            fn request(
+                &self,
+                config: &$crate::Config,
+            ) -> Result<botwire_transport::HttpRequest, $crate::Error> {
+                $crate::endpoint::RequestBuilder::new(
+                    config,
+                    http::Method::$method,
+                    $crate::endpoints::chats::path(self.chat_id, $rest),
+                )
+                .build()
+            }
+
+            $crate::endpoint::$parse!();
+        }
+    };
+}
+use chat_endpoint;
+
 mod bot;
 mod callbacks;
-mod chats;
+pub(crate) mod chats;
 mod comments;
 mod members;
 mod messages;
@@ -65,7 +106,11 @@ pub(crate) fn check_page(field: &str, count: Option<u32>, max: u32) -> Result<()
 /// A timestamp bound (Unix ms), at least 0.
 pub(crate) fn check_time(field: &str, value: Option<i64>) -> Result<(), ValidationError> {
     match value {
-        Some(v) => ValidationError::check_range(field, v, 0, i64::MAX),
-        None => Ok(()),
+        Some(v) if v < 0 => Err(ValidationError::new(
+            field,
+            "a Unix time in ms, at least 0",
+            v.to_string(),
+        )),
+        _ => Ok(()),
     }
 }

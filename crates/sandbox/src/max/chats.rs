@@ -3,20 +3,16 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use botwire_core_types::max::{
     ActionRequestBody, ChatAdminPermission, ChatPatch, PinMessageBody, SenderAction,
 };
 use serde_json::json;
 
 use super::world::Need;
-use super::{Handled, Shared, WorldError, chat_id, decode, enforce, reply, right, success};
+use super::{ChatPath, Handled, Shared, WorldError, decode, enforce, reply, right, success};
 
-pub(super) async fn get_chat(
-    State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
-) -> Handled {
-    let id = chat_id(&raw)?;
+pub(super) async fn get_chat(State(shared): State<Arc<Shared>>, ChatPath(id): ChatPath) -> Handled {
     let world = shared.world();
     world.require(id, Need::Member)?;
     reply(world.chat_view(id, true)?)
@@ -24,10 +20,9 @@ pub(super) async fn get_chat(
 
 pub(super) async fn edit_chat(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     body: Bytes,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let patch: ChatPatch = decode(&body)?;
     enforce(patch.validate())?;
     let mut world = shared.world();
@@ -46,10 +41,9 @@ pub(super) async fn edit_chat(
 
 pub(super) async fn send_action(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     body: Bytes,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let action: ActionRequestBody = decode(&body)?;
     if let SenderAction::Unknown(other) = &action.action {
         return Err(WorldError::bad_request(format!("Unknown action: {other}")));
@@ -58,8 +52,7 @@ pub(super) async fn send_action(
     success()
 }
 
-pub(super) async fn get_pin(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Handled {
-    let id = chat_id(&raw)?;
+pub(super) async fn get_pin(State(shared): State<Arc<Shared>>, ChatPath(id): ChatPath) -> Handled {
     let world = shared.world();
     world.require(id, Need::Admin)?;
     reply(json!({ "message": world.pinned(id) }))
@@ -67,10 +60,9 @@ pub(super) async fn get_pin(State(shared): State<Arc<Shared>>, Path(raw): Path<S
 
 pub(super) async fn put_pin(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     body: Bytes,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let pin: PinMessageBody = decode(&body)?;
     if pin.message_id.trim().is_empty() {
         return Err(WorldError::bad_request("message_id: must not be blank"));
@@ -83,9 +75,8 @@ pub(super) async fn put_pin(
 
 pub(super) async fn delete_pin(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let mut world = shared.world();
     world.require(id, right(ChatAdminPermission::PinMessage))?;
     world.unpin(id)?;

@@ -11,7 +11,10 @@ use botwire_core_types::max::{ChatAdminPermission, ChatAdminsList, ChatType, Use
 use serde_json::json;
 
 use super::world::Need;
-use super::{Handled, Query, Shared, WorldError, chat_id, decode, enforce, reply, right, success};
+use super::{
+    ChatPath, Handled, Query, Shared, WorldError, decode, enforce, member_list, reply, right,
+    success,
+};
 
 fn user_id(raw: &str) -> Result<UserId, WorldError> {
     raw.parse::<i64>()
@@ -21,16 +24,14 @@ fn user_id(raw: &str) -> Result<UserId, WorldError> {
 
 pub(super) async fn get_membership(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let world = shared.world();
     world.require(id, Need::Member)?;
     reply(world.member_view(id, world.bot_id())?)
 }
 
-pub(super) async fn leave(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Handled {
-    let id = chat_id(&raw)?;
+pub(super) async fn leave(State(shared): State<Arc<Shared>>, ChatPath(id): ChatPath) -> Handled {
     let mut world = shared.world();
     world.require(id, Need::Member)?;
     world.bot_leave(id)?;
@@ -39,26 +40,19 @@ pub(super) async fn leave(State(shared): State<Arc<Shared>>, Path(raw): Path<Str
 
 pub(super) async fn get_admins(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let world = shared.world();
     let chat = world.require(id, Need::Admin)?;
-    let members = chat
-        .members
-        .iter()
-        .filter(|(_, m)| m.is_admin)
-        .map(|(u, _)| world.member_view(id, *u))
-        .collect::<Result<Vec<_>, _>>()?;
-    reply(json!({ "members": members, "marker": null }))
+    let admins = chat.members.iter().filter(|(_, m)| m.is_admin);
+    member_list(&world, id, admins.map(|(u, _)| *u), None)
 }
 
 pub(super) async fn add_admins(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     body: Bytes,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let list: ChatAdminsList = decode(&body)?;
     enforce(list.validate())?;
     let mut world = shared.world();
@@ -101,7 +95,7 @@ pub(super) async fn remove_admin(
     State(shared): State<Arc<Shared>>,
     Path((raw_chat, raw_user)): Path<(String, String)>,
 ) -> Handled {
-    let id = chat_id(&raw_chat)?;
+    let id = super::chat_id(&raw_chat)?;
     let user = user_id(&raw_user)?;
     let mut world = shared.world();
     let chat = world.require(id, right(ChatAdminPermission::AddAdmins))?;
@@ -116,23 +110,20 @@ pub(super) async fn remove_admin(
 
 pub(super) async fn get_members(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     uri: Uri,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let query = Query::of(&uri);
     let world = shared.world();
     let chat = world.require(id, Need::Admin)?;
     let ids = query.list("user_ids");
     if !ids.is_empty() {
-        let mut members = Vec::new();
-        for raw in ids {
-            let u = user_id(&raw)?;
-            if chat.members.contains_key(&u) {
-                members.push(world.member_view(id, u)?);
-            }
-        }
-        return reply(json!({ "members": members, "marker": null }));
+        let users = ids
+            .iter()
+            .map(|raw| user_id(raw))
+            .collect::<Result<Vec<_>, _>>()?;
+        let present = users.into_iter().filter(|u| chat.members.contains_key(u));
+        return member_list(&world, id, present, None);
     }
     let count = query.count(20, i64::from(MAX_MEMBERS_PAGE))?;
     let start = usize::try_from(query.int("marker")?.unwrap_or(0).max(0)).unwrap_or(0);
@@ -145,19 +136,14 @@ pub(super) async fn get_members(
         .collect();
     let next = start + page.len();
     let marker = (next < chat.members.len()).then_some(next);
-    let members = page
-        .into_iter()
-        .map(|u| world.member_view(id, u))
-        .collect::<Result<Vec<_>, _>>()?;
-    reply(json!({ "members": members, "marker": marker }))
+    member_list(&world, id, page, marker)
 }
 
 pub(super) async fn add_members(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     body: Bytes,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let list: UserIdsList = decode(&body)?;
     enforce(ValidationError::check_count(
         "user_ids",
@@ -205,10 +191,9 @@ pub(super) async fn add_members(
 
 pub(super) async fn remove_member(
     State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
+    ChatPath(id): ChatPath,
     uri: Uri,
 ) -> Handled {
-    let id = chat_id(&raw)?;
     let query = Query::of(&uri);
     let user = user_id(query.required("user_id")?)?;
     let block = query.flag("block")?.unwrap_or(false);

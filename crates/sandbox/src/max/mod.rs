@@ -364,6 +364,43 @@ pub(crate) fn chat_id(raw: &str) -> Result<ChatId, WorldError> {
         .map_err(|_| WorldError::bad_request(format!("Invalid chatId: {raw}")))
 }
 
+/// The `{chat_id}` of the route, parsed (`400` when it is not a number, like the platform's `-?\d+` pattern).
+pub(crate) struct ChatPath(pub(crate) ChatId);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ChatPath {
+    type Rejection = WorldError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| WorldError::bad_request(e.body_text()))?;
+        let raw = params
+            .iter()
+            .find(|(k, _)| k == "chat_id")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        chat_id(raw).map(Self)
+    }
+}
+
+/// A `ChatMembersList` of these members.
+pub(crate) fn member_list(
+    world: &MaxWorld,
+    chat: ChatId,
+    users: impl IntoIterator<Item = UserId>,
+    marker: Option<usize>,
+) -> Handled {
+    let members = users
+        .into_iter()
+        .map(|u| world.member_view(chat, u))
+        .collect::<Result<Vec<_>, _>>()?;
+    reply(json!({ "members": members, "marker": marker }))
+}
+
 /// The query string of a request, decoded.
 pub(crate) struct Query(Vec<(String, String)>);
 

@@ -188,6 +188,30 @@ pub struct ChatState {
     pub last_event_time: i64,
 }
 
+impl ChatState {
+    /// An empty chat of `kind` where the bot is active: no title, members or messages yet.
+    pub fn new(chat_id: ChatId, kind: ChatType, now: i64) -> Self {
+        Self {
+            chat_id,
+            comments_enabled: kind == ChatType::Channel,
+            kind,
+            status: ChatStatus::Active,
+            title: None,
+            description: None,
+            icon_url: None,
+            link: None,
+            is_public: false,
+            owner_id: None,
+            dialog_with: None,
+            members: BTreeMap::new(),
+            messages: Vec::new(),
+            pinned: None,
+            blocked: BTreeSet::new(),
+            last_event_time: now,
+        }
+    }
+}
+
 /// A comment as stored, with its real author.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredComment {
@@ -424,30 +448,12 @@ impl MaxWorld {
         }
         let chat_id = ChatId(182_182_000 + self.next_id());
         let now = self.tick();
-        let mut members = BTreeMap::new();
-        members.insert(self.bot_id(), self.membership(false, None));
-        members.insert(user_id, self.membership(false, None));
-        self.chats.insert(
-            chat_id,
-            ChatState {
-                chat_id,
-                kind: ChatType::Dialog,
-                status: ChatStatus::Active,
-                title: None,
-                description: None,
-                icon_url: None,
-                link: None,
-                is_public: false,
-                owner_id: None,
-                comments_enabled: false,
-                dialog_with: Some(user_id),
-                members,
-                messages: Vec::new(),
-                pinned: None,
-                blocked: BTreeSet::new(),
-                last_event_time: now,
-            },
-        );
+        let mut chat = ChatState::new(chat_id, ChatType::Dialog, now);
+        chat.dialog_with = Some(user_id);
+        chat.members
+            .insert(self.bot_id(), self.membership(false, None));
+        chat.members.insert(user_id, self.membership(false, None));
+        self.chats.insert(chat_id, chat);
         Ok(chat_id)
     }
 
@@ -470,42 +476,24 @@ impl MaxWorld {
             return Err(WorldError::not_found(format!("User {owner} not found")));
         }
         let chat_id = ChatId(-70_801_090_403_000 - self.next_id());
-        let comments_enabled = kind == ChatType::Channel;
         let now = self.tick();
-        let mut members = BTreeMap::new();
-        members.insert(owner, self.membership(true, None));
-        let status = match bot {
-            BotRole::Absent => ChatStatus::Removed,
+        let mut chat = ChatState::new(chat_id, kind, now);
+        chat.title = Some(title.to_owned());
+        chat.link = Some(format!("https://max.ru/join/sandbox{}", -chat_id.get()));
+        chat.owner_id = Some(owner);
+        chat.members.insert(owner, self.membership(true, None));
+        match bot {
+            BotRole::Absent => chat.status = ChatStatus::Removed,
             BotRole::Member => {
-                members.insert(self.bot_id(), self.membership(false, None));
-                ChatStatus::Active
+                chat.members
+                    .insert(self.bot_id(), self.membership(false, None));
             }
             BotRole::Admin(perms) => {
-                members.insert(self.bot_id(), self.membership(false, Some(perms)));
-                ChatStatus::Active
+                chat.members
+                    .insert(self.bot_id(), self.membership(false, Some(perms)));
             }
-        };
-        self.chats.insert(
-            chat_id,
-            ChatState {
-                chat_id,
-                kind,
-                status,
-                title: Some(title.to_owned()),
-                description: None,
-                icon_url: None,
-                link: Some(format!("https://max.ru/join/sandbox{}", -chat_id.get())),
-                is_public: false,
-                owner_id: Some(owner),
-                comments_enabled,
-                dialog_with: None,
-                members,
-                messages: Vec::new(),
-                pinned: None,
-                blocked: BTreeSet::new(),
-                last_event_time: now,
-            },
-        );
+        }
+        self.chats.insert(chat_id, chat);
         Ok(chat_id)
     }
 
