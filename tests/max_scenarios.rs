@@ -360,7 +360,18 @@ both_backends!(
         assert_eq!(api_code(&err), (403, "chat.denied"));
         let err = run!(client.send_message(ChatId(-5), NewMessageBody::text("?"))).unwrap_err();
         assert_eq!(api_code(&err), (404, "chat.not.found"));
-        assert_eq!(sb.stats().route("POST /messages"), 7);
+        assert_no_leak(&err, sb.token());
+
+        // A user who stopped the bot: the dialog stays readable, sending is refused.
+        sb.world().chat_mut(s.dialog).unwrap().status = ChatStatus::Suspended;
+        assert_eq!(
+            run!(client.get_chat(s.dialog)).unwrap().status,
+            ChatStatus::Suspended
+        );
+        let err =
+            run!(client.send_message(s.alice.user_id, NewMessageBody::text("?"))).unwrap_err();
+        assert_eq!(api_code(&err), (403, "chat.denied"));
+        assert_eq!(sb.stats().route("POST /messages"), 8);
     }
 );
 

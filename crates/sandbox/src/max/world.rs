@@ -539,7 +539,10 @@ impl MaxWorld {
     pub fn require(&self, chat_id: ChatId, need: Need) -> WorldResult<&ChatState> {
         let chat = self.chat_or_404(chat_id)?;
         let me = chat.members.get(&self.bot_id());
-        let Some(me) = me.filter(|_| chat.status == ChatStatus::Active) else {
+        // A user who stopped the bot keeps the dialog readable; sending into it is refused by the route.
+        let present = chat.status == ChatStatus::Active
+            || (chat.kind == ChatType::Dialog && chat.status == ChatStatus::Suspended);
+        let Some(me) = me.filter(|_| present) else {
             return Err(WorldError::denied(format!(
                 "Bot is not a member of chat {chat_id}"
             )));
