@@ -4,7 +4,7 @@ use std::fmt::Display;
 use std::time::Duration;
 
 use botwire_core_types::decode;
-use botwire_core_types::max::ApiErrorBody;
+use botwire_core_types::max::{ApiErrorBody, SimpleQueryResult};
 use botwire_transport::{HttpRequest, HttpResponse, RequestOptions, url};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde::Serialize;
@@ -172,6 +172,27 @@ pub fn parse_json<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Erro
     })
 }
 
+/// Parses a `SimpleQueryResult` answer (`{"success": bool, "message": …}`): `success: true` is `Ok(())`,
+/// `success: false` is [`Error::Unsuccessful`] with the server's explanation.
+///
+/// ```
+/// use botwire_max::{Error, endpoint::parse_simple};
+///
+/// assert!(parse_simple(http::Response::new(br#"{"success":true}"#.to_vec())).is_ok());
+/// let refused = http::Response::new(br#"{"success":false,"message":"not allowed"}"#.to_vec());
+/// assert!(matches!(parse_simple(refused), Err(Error::Unsuccessful { message: Some(m) }) if m == "not allowed"));
+/// ```
+pub fn parse_simple(response: HttpResponse) -> Result<(), Error> {
+    let result: SimpleQueryResult = parse_json(response)?;
+    if result.success {
+        Ok(())
+    } else {
+        Err(Error::Unsuccessful {
+            message: result.message,
+        })
+    }
+}
+
 /// Returns the status of a 2xx response, or the error a non-2xx one stands for.
 pub fn check_status(response: &HttpResponse) -> Result<StatusCode, Error> {
     let status = response.status();
@@ -212,3 +233,16 @@ macro_rules! json_output {
     };
 }
 pub(crate) use json_output;
+
+/// Implements [`Endpoint::parse`] as [`parse_simple`]: the output is `()`, `success: false` is an error.
+macro_rules! simple_output {
+    () => {
+        fn parse(
+            &self,
+            response: botwire_transport::HttpResponse,
+        ) -> Result<Self::Output, $crate::Error> {
+            $crate::endpoint::parse_simple(response)
+        }
+    };
+}
+pub(crate) use simple_output;

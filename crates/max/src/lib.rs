@@ -21,6 +21,11 @@
 //! | `reqwest` | `Client::from_env()` on [`botwire_transport::ReqwestTransport`] |
 //! | `ureq` | `blocking::Client::from_env()` on [`botwire_transport::UreqTransport`] |
 //!
+//! All 33 operations of schema 0.0.33 are offered except where the platform removed them: `GET /chats`,
+//! `GET /chats/{chatLink}`, `DELETE /chats/{chatId}` and `PATCH /me` are gone; [`endpoints`] says what replaced
+//! each (subscriptions plus stored chat ids, [`endpoints::GetChat`], [`endpoints::LeaveChat`],
+//! `PATCH /me/commands`).
+//!
 //! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`
 //! header, marked sensitive, and appears in no `Debug`, `Display` or error.
 #![forbid(unsafe_code)]

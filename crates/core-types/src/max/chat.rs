@@ -123,12 +123,28 @@ pub struct ChatAdminsList {
     pub admins: Vec<ChatAdmin>,
 }
 
+impl ChatAdminsList {
+    /// A list of admins to appoint (checked by [`ChatAdminsList::validate`] before sending).
+    pub fn new(admins: Vec<ChatAdmin>) -> Self {
+        Self { admins }
+    }
+}
+
 /// `POST /chats/{id}/members` body: at most 100 ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserIdsList {
     /// The users.
     pub user_ids: Vec<UserId>,
+}
+
+impl UserIdsList {
+    /// A list of these users (checked by [`UserIdsList::validate`] before sending).
+    pub fn new(user_ids: impl IntoIterator<Item = impl Into<UserId>>) -> Self {
+        Self {
+            user_ids: user_ids.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// Users that could not be added, grouped by reason.
@@ -189,6 +205,16 @@ pub struct PinMessageBody {
     /// Notify members (default `true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+}
+
+impl PinMessageBody {
+    /// Pins `message_id` with the default notification.
+    pub fn new(message_id: impl Into<String>) -> Self {
+        Self {
+            message_id: message_id.into(),
+            notify: None,
+        }
+    }
 }
 
 /// `POST /chats/{id}/actions` body.

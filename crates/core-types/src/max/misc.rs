@@ -43,6 +43,31 @@ pub struct SubscriptionRequestBody {
     pub secret: Option<String>,
 }
 
+impl SubscriptionRequestBody {
+    /// A subscription of `url` to every update type, without a secret.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            update_types: None,
+            secret: None,
+        }
+    }
+
+    /// Only these update types (`message_created`, …).
+    #[must_use]
+    pub fn with_update_types(mut self, types: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.update_types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The secret sent back in `X-Max-Bot-Api-Secret`.
+    #[must_use]
+    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+}
+
 /// `POST /uploads` answer: where to upload, and for video/audio already the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

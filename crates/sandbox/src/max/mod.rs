@@ -1,4 +1,11 @@
-//! A fake MAX Bot API server.
+//! A fake MAX Bot API server with a stateful world.
+//!
+//! Routes: every operation of schema 0.0.33 except `GET /updates`, plus an upload host on the same server
+//! (`POST /upload/{type}/{id}`, no `Authorization` needed, like the real upload hosts). Error bodies are the
+//! platform's `{"code","message"}`; the codes `chat.denied`, `verify.token`, `deprecated.token`,
+//! `attachment.not.ready` and `method.not.found` are documented, while `proto.payload` (400),
+//! `chat.not.found` and `not.found` (404) are the sandbox's guesses for answers the reference does not
+//! spell out.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -7,9 +14,11 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use botwire_core_types::max::{BotCommand, BotInfo};
+use axum::routing::{delete, get, patch, post};
+use botwire_core_types::ValidationError;
+use botwire_core_types::max::{ChatAdminPermission, ChatId, UserId};
 use http::{StatusCode, header};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::observe::{Observer, label_by_template, observe};
@@ -18,32 +27,22 @@ use crate::updates::{self, UpdateHub};
 use crate::{Faults, Stats};
 
 mod bot;
+mod chats;
+mod comments;
+mod members;
+mod messages;
+mod multipart;
+mod subscriptions;
+mod uploads;
+mod world;
+
+pub use world::{
+    BotRole, CallbackState, ChatState, MaxWorld, Media, Membership, Need, StoredComment,
+    StoredMessage, UploadReply, UploadSlot, WorldError, WorldResult,
+};
 
 /// The token a sandbox accepts unless told otherwise.
 pub const DEFAULT_TOKEN: &str = "sandbox-max-token";
-
-/// The world a MAX sandbox keeps: the bot and everything it has been told.
-#[derive(Debug)]
-pub struct MaxWorld {
-    /// The bot answered by `GET /me` (its `commands` are kept separately in `commands`).
-    pub bot: BotInfo,
-    /// The command list set by `PATCH /me/commands`.
-    pub commands: Vec<BotCommand>,
-}
-
-impl Default for MaxWorld {
-    fn default() -> Self {
-        let mut bot = BotInfo::new(100_000_001, "Sandbox Bot");
-        bot.username = Some("sandbox_bot".into());
-        bot.name = Some("Sandbox Bot".into());
-        bot.description = Some("A MAX bot served by botwire-sandbox".into());
-        bot.last_activity_time = Some(1_775_000_000_000);
-        Self {
-            bot,
-            commands: Vec::new(),
-        }
-    }
-}
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -64,6 +63,20 @@ impl Shared {
 ///
 /// It accepts one token ([`MaxSandbox::token`]) in the `Authorization` header, answers a wrong one with the
 /// real `401 {"code":"verify.token",…}` body and the retired `access_token` query with `403 deprecated.token`.
+/// Its [`MaxWorld`] starts empty but for the bot; the `add_*` helpers seed users, dialogs, chats, channels and
+/// posts.
+///
+/// ```
+/// use botwire_sandbox::MaxSandbox;
+/// use botwire_sandbox::max::BotRole;
+///
+/// let sandbox = MaxSandbox::start()?;
+/// let alice = sandbox.add_user("Alice");
+/// let chat = sandbox.add_group_chat("Team", alice.user_id, BotRole::full_admin());
+/// let post = sandbox.post_text(chat, alice.user_id, "hello");
+/// assert_eq!(post.text(), Some("hello"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct MaxSandbox {
     running: Running,
@@ -96,12 +109,73 @@ impl MaxSandbox {
         let updates_route = Router::new()
             .route("/updates", get(updates::get_updates))
             .with_state(hub.clone());
-        let router = Router::new()
+        let api = Router::new()
             .route_service("/updates", updates_route)
             .route("/me", get(bot::get_me))
-            .route("/me/commands", axum::routing::patch(bot::edit_commands))
+            .route("/me/commands", patch(bot::edit_commands))
+            .route(
+                "/chats/{chat_id}",
+                get(chats::get_chat).patch(chats::edit_chat),
+            )
+            .route("/chats/{chat_id}/actions", post(chats::send_action))
+            .route(
+                "/chats/{chat_id}/pin",
+                get(chats::get_pin)
+                    .put(chats::put_pin)
+                    .delete(chats::delete_pin),
+            )
+            .route(
+                "/chats/{chat_id}/members/me",
+                get(members::get_membership).delete(members::leave),
+            )
+            .route(
+                "/chats/{chat_id}/members/admins",
+                get(members::get_admins).post(members::add_admins),
+            )
+            .route(
+                "/chats/{chat_id}/members/admins/{user_id}",
+                delete(members::remove_admin),
+            )
+            .route(
+                "/chats/{chat_id}/members",
+                get(members::get_members)
+                    .post(members::add_members)
+                    .delete(members::remove_member),
+            )
+            .route(
+                "/subscriptions",
+                get(subscriptions::list)
+                    .post(subscriptions::subscribe)
+                    .delete(subscriptions::unsubscribe),
+            )
+            .route("/uploads", post(uploads::create))
+            .route(
+                "/messages",
+                get(messages::list)
+                    .post(messages::send)
+                    .put(messages::edit)
+                    .delete(messages::delete),
+            )
+            .route("/messages/{message_id}", get(messages::get_by_id))
+            .route(
+                "/messages/{message_id}/comments",
+                get(comments::list)
+                    .post(comments::send)
+                    .put(comments::edit)
+                    .delete(comments::delete),
+            )
+            .route(
+                "/messages/{message_id}/comments/{comment_id}",
+                get(comments::get_by_id),
+            )
+            .route("/videos/{token}", get(messages::get_video))
+            .route("/answers", post(messages::answer))
             .fallback(not_found)
-            .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
+            .layer(middleware::from_fn_with_state(shared.clone(), authenticate));
+        // The upload host: another host in production, no token needed.
+        let upload_host = Router::new().route("/upload/{kind}/{id}", post(uploads::receive));
+        let router = api
+            .merge(upload_host)
             .layer(middleware::from_fn_with_state(observer, observe))
             .with_state(shared.clone());
         let running = Running::spawn_with_tasks(
@@ -109,6 +183,7 @@ impl MaxSandbox {
             router,
             vec![Box::pin(updates::deliver_webhooks(hub.clone()))],
         )?;
+        shared.world().base_url = format!("http://{}", running.addr());
         Ok(Self {
             running,
             shared,
@@ -147,7 +222,80 @@ impl MaxSandbox {
     pub fn world(&self) -> MutexGuard<'_, MaxWorld> {
         self.shared.world()
     }
+
+    /// Seeds a user.
+    pub fn add_user(&self, first_name: &str) -> botwire_core_types::max::User {
+        self.world().add_user(first_name)
+    }
+
+    /// Seeds the dialog between the bot and a seeded user.
+    ///
+    /// # Panics
+    /// When the user was not seeded (a mistake in the test).
+    pub fn add_dialog(&self, user_id: UserId) -> ChatId {
+        self.world()
+            .add_dialog(user_id)
+            .expect("add_dialog: seed the user first")
+    }
+
+    /// Seeds a group chat owned by a seeded user, with the bot in `bot`'s role.
+    ///
+    /// # Panics
+    /// When the owner was not seeded.
+    pub fn add_group_chat(&self, title: &str, owner: UserId, bot: BotRole) -> ChatId {
+        self.world()
+            .add_group_chat(title, owner, bot)
+            .expect("add_group_chat: seed the owner first")
+    }
+
+    /// Seeds a channel (comments enabled) owned by a seeded user, with the bot in `bot`'s role.
+    ///
+    /// # Panics
+    /// When the owner was not seeded.
+    pub fn add_channel(&self, title: &str, owner: UserId, bot: BotRole) -> ChatId {
+        self.world()
+            .add_channel(title, owner, bot)
+            .expect("add_channel: seed the owner first")
+    }
+
+    /// Seeds a member of a chat.
+    ///
+    /// # Panics
+    /// When the chat or user was not seeded.
+    pub fn add_member(&self, chat_id: ChatId, user_id: UserId) {
+        self.world()
+            .add_member(chat_id, user_id)
+            .expect("add_member: seed the chat and user first");
+    }
+
+    /// Seeds a text message (or channel post) by `sender` — a user or the bot.
+    ///
+    /// # Panics
+    /// When the chat or sender was not seeded.
+    pub fn post_text(
+        &self,
+        chat_id: ChatId,
+        sender: UserId,
+        text: &str,
+    ) -> botwire_core_types::max::Message {
+        self.world()
+            .post_message(
+                chat_id,
+                sender,
+                &botwire_core_types::max::NewMessageBody::text(text),
+            )
+            .expect("post_text: seed the chat and sender first")
+    }
 }
+
+impl IntoResponse for WorldError {
+    fn into_response(self) -> Response {
+        api_error(self.status, &self.code, &self.message)
+    }
+}
+
+/// What most handlers return.
+pub(crate) type Handled = Result<Response, WorldError>;
 
 /// A MAX error body with a status.
 pub(crate) fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -156,6 +304,16 @@ pub(crate) fn api_error(status: StatusCode, code: &str, message: &str) -> Respon
         axum::Json(json!({"code": code, "message": message})),
     )
         .into_response()
+}
+
+/// `{"success": true}`.
+pub(crate) fn success() -> Handled {
+    Ok(axum::Json(json!({"success": true})).into_response())
+}
+
+/// Any serialisable answer with status 200.
+pub(crate) fn reply(value: impl serde::Serialize) -> Handled {
+    Ok(axum::Json(value).into_response())
 }
 
 async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
@@ -204,4 +362,130 @@ pub(crate) fn json_body(bytes: &[u8]) -> Result<Value, Response> {
             "Can't deserialize body",
         )
     })
+}
+
+/// Decodes a JSON request body into a model (`400 Can't deserialize body` otherwise).
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WorldError> {
+    serde_json::from_slice(bytes).map_err(|_| WorldError::bad_request("Can't deserialize body"))
+}
+
+/// A broken limit as the server's 400.
+pub(crate) fn enforce(check: Result<(), ValidationError>) -> Result<(), WorldError> {
+    check.map_err(|e| WorldError::bad_request(e.to_string()))
+}
+
+/// A chat id from the path (`-?\d+`).
+pub(crate) fn chat_id(raw: &str) -> Result<ChatId, WorldError> {
+    raw.parse::<i64>()
+        .map(ChatId)
+        .map_err(|_| WorldError::bad_request(format!("Invalid chatId: {raw}")))
+}
+
+/// The `{chat_id}` of the route, parsed (`400` when it is not a number, like the platform's `-?\d+` pattern).
+pub(crate) struct ChatPath(pub(crate) ChatId);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ChatPath {
+    type Rejection = WorldError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| WorldError::bad_request(e.body_text()))?;
+        let raw = params
+            .iter()
+            .find(|(k, _)| k == "chat_id")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        chat_id(raw).map(Self)
+    }
+}
+
+/// A `ChatMembersList` of these members.
+pub(crate) fn member_list(
+    world: &MaxWorld,
+    chat: ChatId,
+    users: impl IntoIterator<Item = UserId>,
+    marker: Option<usize>,
+) -> Handled {
+    let members = users
+        .into_iter()
+        .map(|u| world.member_view(chat, u))
+        .collect::<Result<Vec<_>, _>>()?;
+    reply(json!({ "members": members, "marker": marker }))
+}
+
+/// The query string of a request, decoded.
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub(crate) fn of(uri: &http::Uri) -> Self {
+        Self(
+            form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn required(&self, name: &str) -> Result<&str, WorldError> {
+        self.get(name)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| WorldError::bad_request(format!("Parameter `{name}` is required")))
+    }
+
+    pub(crate) fn int(&self, name: &str) -> Result<Option<i64>, WorldError> {
+        self.get(name)
+            .map(|v| {
+                v.parse::<i64>().map_err(|_| {
+                    WorldError::bad_request(format!("Parameter `{name}` must be a number: {v}"))
+                })
+            })
+            .transpose()
+    }
+
+    pub(crate) fn flag(&self, name: &str) -> Result<Option<bool>, WorldError> {
+        self.get(name)
+            .map(|v| match v {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(WorldError::bad_request(format!(
+                    "Parameter `{name}` must be true or false: {v}"
+                ))),
+            })
+            .transpose()
+    }
+
+    /// A comma-separated list.
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|v| {
+                v.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A page size: `default` when absent, `400` outside `1..=max`.
+    pub(crate) fn count(&self, default: i64, max: i64) -> Result<usize, WorldError> {
+        let count = self.int("count")?.unwrap_or(default);
+        enforce(ValidationError::check_range("count", count, 1, max))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+}
+
+/// A right, for `Need::Right`.
+pub(crate) fn right(p: ChatAdminPermission) -> world::Need {
+    world::Need::Right(p)
 }
