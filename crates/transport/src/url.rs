@@ -46,13 +46,16 @@ pub fn path_segment(segment: &str) -> Cow<'_, str> {
     utf8_percent_encode(segment, SEGMENT).into()
 }
 
-/// Joins a base URL, a path and query pairs (`application/x-www-form-urlencoded` encoding) into a URI.
+/// Joins a base URL, a path and query pairs (`application/x-www-form-urlencoded` encoding, commas kept literal)
+/// into a URI.
 ///
 /// A trailing `/` on the base and a leading `/` on the path are merged.
 ///
 /// ```
 /// let uri = botwire_transport::url::build_uri("http://127.0.0.1:8080/", "/messages", &[("chat_id", "-1"), ("text", "a b&c")])?;
 /// assert_eq!(uri.to_string(), "http://127.0.0.1:8080/messages?chat_id=-1&text=a+b%26c");
+/// let uri = botwire_transport::url::build_uri("http://h", "/updates", &[("types", "message_created,bot_started")])?;
+/// assert_eq!(uri.query(), Some("types=message_created,bot_started"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn build_uri(
@@ -71,7 +74,9 @@ pub fn build_uri(
         let start = url.len();
         let mut ser = form_urlencoded::Serializer::for_suffix(url, start);
         ser.extend_pairs(query);
-        url = ser.finish();
+        // List parameters are comma-separated in one value (`types=a,b`, as the MAX docs write them); a comma is
+        // a legal query character, so it stays literal instead of becoming `%2C`.
+        url = ser.finish().replace("%2C", ",");
     }
     url.parse()
 }

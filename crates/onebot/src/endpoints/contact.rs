@@ -24,7 +24,7 @@ use super::{check_page, impl_endpoint, required, unset};
 /// let req = q.request(&Config::new("t"))?;
 /// assert_eq!(
 ///     req.uri().query(),
-///     Some("api_token=t&bot_id=7&count=500&page=2&with=tags%2Cvariables")
+///     Some("api_token=t&bot_id=7&count=500&page=2&with=tags,variables")
 /// );
 /// assert!(GetContacts::new().count(501).request(&Config::new("t")).is_err());
 /// # Ok::<(), botwire_onebot::Error>(())
