@@ -28,6 +28,7 @@ struct QueueState {
     next_marker: i64,
     delivered: u64,
     webhook: Option<WebhookTarget>,
+    time_scale: f64,
 }
 
 /// Where and how the sandbox pushes updates when a webhook is set.
@@ -48,21 +49,21 @@ pub struct WebhookTarget {
 pub struct UpdateHub {
     state: Mutex<QueueState>,
     notify: Notify,
-    hold_scale: f64,
 }
 
 impl UpdateHub {
-    /// An empty stream. `hold_scale` multiplies the `timeout` a poller asks for (1.0 = real seconds).
-    pub fn new(hold_scale: f64) -> Self {
+    /// An empty stream. `time_scale` multiplies the platform's times: the `timeout` a poller asks for and the
+    /// webhook retry waits (1.0 = real seconds; tests use e.g. 0.001).
+    pub fn new(time_scale: f64) -> Self {
         Self {
             state: Mutex::new(QueueState {
                 entries: VecDeque::new(),
                 next_marker: FIRST_MARKER,
                 delivered: 0,
                 webhook: None,
+                time_scale,
             }),
             notify: Notify::new(),
-            hold_scale,
         }
     }
 
@@ -97,6 +98,21 @@ impl UpdateHub {
             serde_json::to_string(update)
                 .unwrap_or_else(|e| format!(r#"{{"unserialisable":"{e}"}}"#)),
         )
+    }
+
+    /// Changes the time scale (see [`UpdateHub::new`]).
+    pub fn set_time_scale(&self, time_scale: f64) {
+        self.lock().time_scale = time_scale.max(0.0);
+    }
+
+    /// The time scale.
+    pub fn time_scale(&self) -> f64 {
+        self.lock().time_scale
+    }
+
+    /// The webhook target, when one is set.
+    pub fn webhook(&self) -> Option<WebhookTarget> {
+        self.lock().webhook.clone()
     }
 
     /// Updates not yet committed by a poller (or not yet delivered to the webhook).
@@ -192,7 +208,7 @@ pub(crate) async fn get_updates(
         })
         .unwrap_or_default();
     let deadline =
-        tokio::time::Instant::now() + Duration::from_secs(timeout).mul_f64(hub.hold_scale);
+        tokio::time::Instant::now() + Duration::from_secs(timeout).mul_f64(hub.time_scale());
     loop {
         let notified = hub.notify.notified();
         tokio::pin!(notified);

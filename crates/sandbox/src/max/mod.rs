@@ -26,6 +26,7 @@ use crate::server::Running;
 use crate::updates::{self, UpdateHub};
 use crate::{Faults, Stats};
 
+mod actors;
 mod bot;
 mod chats;
 mod comments;
@@ -48,6 +49,7 @@ pub const DEFAULT_TOKEN: &str = "sandbox-max-token";
 pub(crate) struct Shared {
     token: String,
     world: Mutex<MaxWorld>,
+    pub(crate) updates: Arc<UpdateHub>,
 }
 
 impl Shared {
@@ -94,9 +96,11 @@ impl MaxSandbox {
 
     /// Starts a sandbox that accepts `token`, listening on `addr`.
     pub fn start_with(token: &str, addr: SocketAddr) -> std::io::Result<Self> {
+        let hub = Arc::new(UpdateHub::new(1.0));
         let shared = Arc::new(Shared {
             token: token.to_owned(),
             world: Mutex::new(MaxWorld::default()),
+            updates: hub.clone(),
         });
         let stats = Arc::new(Stats::default());
         let faults = Arc::new(Faults::default());
@@ -105,7 +109,6 @@ impl MaxSandbox {
             faults: faults.clone(),
             label: label_by_template,
         });
-        let hub = Arc::new(UpdateHub::new(1.0));
         let updates_route = Router::new()
             .route("/updates", get(updates::get_updates))
             .with_state(hub.clone());
