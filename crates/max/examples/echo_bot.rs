@@ -12,33 +12,23 @@ mod common;
 
 use std::sync::Arc;
 
-use botwire_core_types::max::{
-    AttachmentRequest, Button, CallbackAnswer, Keyboard, NewMessageBody, Update,
-};
+use botwire_core_types::max::{CallbackAnswer, NewMessageBody, ReplyTarget, Update};
 use botwire_max::endpoints::MessageTarget;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 use botwire_transport::{ReqwestTransport, TransportConfig};
 use futures_util::StreamExt;
 
-/// The greeting, with two callback buttons.
-fn greeting(name: &str) -> NewMessageBody {
-    let keyboard = Keyboard::new(vec![vec![
-        Button::callback("Ping", "ping"),
-        Button::callback("About", "about"),
-    ]]);
-    let mut body =
-        NewMessageBody::text(format!("Hi {name}! Write me anything and I will echo it."));
-    body.attachments = Some(vec![AttachmentRequest::inline_keyboard(keyboard)]);
-    body
-}
-
 /// What the bot does with one update.
 async fn handle<T: AsyncTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
     match update {
         Update::BotStarted(started) => {
+            let text = format!(
+                "Hi {}! Write me anything and I will echo it.",
+                started.user.first_name
+            );
             client
-                .send_message(started.chat_id, greeting(&started.user.first_name))
+                .send_message(started.chat_id, common::greeting_with_buttons(text))
                 .await?;
         }
         Update::MessageCreated(created) => {
@@ -67,8 +57,8 @@ async fn handle<T: AsyncTransport>(client: &Client<T>, update: Update) -> Result
                 )
                 .await?;
             let target = match pressed.reply_target() {
-                botwire_core_types::max::ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
-                botwire_core_types::max::ReplyTarget::User(user) => MessageTarget::User(user),
+                ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
+                ReplyTarget::User(user) => MessageTarget::User(user),
             };
             client
                 .send_message(

@@ -8,12 +8,25 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use botwire_core_types::max::{Attachment, Button, ChatId, Message, User};
+use botwire_core_types::max::{
+    Attachment, AttachmentRequest, Button, ChatId, Keyboard, Message, NewMessageBody, User,
+};
 use botwire_max::Config;
 use botwire_sandbox::MaxSandbox;
 
 /// How long the script waits for one bot answer before giving up.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A text with the demo's two callback buttons, "Ping" and "About".
+pub fn greeting_with_buttons(text: String) -> NewMessageBody {
+    let keyboard = Keyboard::new(vec![vec![
+        Button::callback("Ping", "ping"),
+        Button::callback("About", "about"),
+    ]]);
+    let mut body = NewMessageBody::text(text);
+    body.attachments = Some(vec![AttachmentRequest::inline_keyboard(keyboard)]);
+    body
+}
 
 /// A sandbox, a user to play, and the transcript of what happened.
 pub struct Demo {
@@ -151,10 +164,10 @@ impl Demo {
     fn wait_for_answer(&self, callback_id: &str) -> Result<String, String> {
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         loop {
-            if let Some(state) = self.sandbox.world().callback(callback_id) {
-                if state.answers > 0 {
-                    return Ok(state.notifications.first().cloned().unwrap_or_default());
-                }
+            if let Some(state) = self.sandbox.world().callback(callback_id)
+                && state.answers > 0
+            {
+                return Ok(state.notifications.first().cloned().unwrap_or_default());
             }
             if Instant::now() > deadline {
                 return Err(format!(

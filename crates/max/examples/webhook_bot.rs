@@ -1,0 +1,162 @@
+//! An echo bot that receives updates by webhook (`webhook::router`, axum) instead of long polling.
+//!
+//! ```text
+//! cargo run -p botwire-max --example webhook_bot --features reqwest,webhook
+//! ```
+//!
+//! Without `MAX_BOT_TOKEN` it serves the router on loopback, points the embedded sandbox's webhook delivery at
+//! it, and plays the scripted conversation. With `MAX_BOT_TOKEN` it subscribes `WEBHOOK_URL` (an `https://` URL on
+//! port 443 that reaches this process) with `WEBHOOK_SECRET`, serves on `PORT` (default 8080) and runs until
+//! stopped; the subscription is removed when it exits cleanly.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use botwire_core_types::max::{
+    CallbackAnswer, NewMessageBody, ReplyTarget, SubscriptionRequestBody, Update,
+};
+use botwire_max::endpoints::MessageTarget;
+use botwire_max::webhook::{WebhookConfig, router};
+use botwire_max::{Client, Config, Error};
+use botwire_sandbox::updates::WebhookTarget;
+use botwire_transport::{ReqwestTransport, TransportConfig};
+
+type Bot = Client<ReqwestTransport>;
+
+async fn handle(client: &Bot, update: Update) -> Result<(), Error> {
+    match update {
+        Update::BotStarted(started) => {
+            let text = format!(
+                "Hi {}! Write me anything and I will echo it.",
+                started.user.first_name
+            );
+            client
+                .send_message(started.chat_id, common::greeting_with_buttons(text))
+                .await?;
+        }
+        Update::MessageCreated(created) => {
+            let Some(message) = created.message else {
+                return Ok(());
+            };
+            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
+            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
+                client
+                    .send_message(chat, NewMessageBody::text(format!("You said: {text}")))
+                    .await?;
+            }
+        }
+        Update::MessageCallback(pressed) => {
+            let payload = pressed.callback.payload.clone().unwrap_or_default();
+            let note = if payload == "ping" {
+                "Pong!"
+            } else {
+                "botwire webhook bot"
+            };
+            client
+                .answer_callback(
+                    pressed.callback.callback_id.clone(),
+                    CallbackAnswer::notification(note),
+                )
+                .await?;
+            let target = match pressed.reply_target() {
+                ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
+                ReplyTarget::User(user) => MessageTarget::User(user),
+            };
+            client
+                .send_message(
+                    target,
+                    NewMessageBody::text(format!("You pressed \"{payload}\"")),
+                )
+                .await?;
+        }
+        other => eprintln!("bot: ignoring a `{}` update", other.kind()),
+    }
+    Ok(())
+}
+
+/// The axum app: the webhook router handing each update to [`handle`] (after the 200 went out).
+fn app(client: Arc<Bot>, secret: &str) -> axum::Router {
+    router(WebhookConfig::with_secret(secret), move |update| {
+        let client = client.clone();
+        async move {
+            if let Err(e) = handle(&client, update).await {
+                eprintln!("bot: could not answer: {e}");
+            }
+        }
+    })
+}
+
+/// Plays the scripted conversation with the sandbox delivering by webhook; returns the transcript.
+pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let demo = Arc::new(common::Demo::start()?);
+    println!(
+        "MAX_BOT_TOKEN is not set: the embedded sandbox at {} delivers by webhook\n",
+        demo.sandbox.base_url()
+    );
+    let client = Arc::new(Client::new(
+        demo.config(),
+        ReqwestTransport::new(TransportConfig::default())?,
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let secret = "demo_webhook_secret";
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    runtime.spawn(async move { axum::serve(listener, app(client, secret)).await });
+    // The platform only delivers to https:// on port 443; the sandbox delivers to this loopback server instead.
+    demo.sandbox.updates().set_webhook(Some(WebhookTarget {
+        url,
+        secret: Some(secret.into()),
+        retries: 3,
+        first_retry: Duration::from_millis(50),
+    }));
+    let played = std::thread::spawn({
+        let demo = demo.clone();
+        move || demo.play()
+    })
+    .join()
+    .map_err(|_| "the script panicked")?;
+    played?;
+    Ok(demo.transcript())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let Ok(config) = Config::from_env() else {
+        let transcript = demo()?;
+        println!(
+            "\n{} lines of transcript; every update arrived by webhook.",
+            transcript.len()
+        );
+        return Ok(());
+    };
+    let url = std::env::var("WEBHOOK_URL")
+        .map_err(|_| "set WEBHOOK_URL (https://…, port 443) to run for real")?;
+    let secret = std::env::var("WEBHOOK_SECRET")
+        .map_err(|_| "set WEBHOOK_SECRET (5–256 of A-Z a-z 0-9 _ -)")?;
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8080);
+    let client = Arc::new(Client::new(
+        config,
+        ReqwestTransport::new(TransportConfig::default())?,
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        // URL and secret rules are checked before anything is sent.
+        client
+            .subscribe(SubscriptionRequestBody::new(url.clone()).with_secret(secret.clone()))
+            .await?;
+        println!("Subscribed {url}; serving on port {port} — Ctrl-C to stop");
+        let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
+        let served = axum::serve(listener, app(client.clone(), &secret)).await;
+        client.unsubscribe(url).await?;
+        served.map_err(Box::<dyn std::error::Error>::from)
+    })
+}
