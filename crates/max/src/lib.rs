@@ -27,13 +27,16 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod builders;
 mod client;
 mod config;
 pub mod endpoint;
 pub mod endpoints;
 mod error;
+pub mod format;
 mod methods;
 
+pub use botwire_core_types::ValidationError;
 pub use botwire_core_types::max as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
 pub use client::{Client, blocking};

@@ -61,7 +61,7 @@ impl NewMessageBody {
                     return Err(ValidationError::new(
                         format!("attachments[{i}]"),
                         format!(
-                            "the only attachment besides an inline keyboard (a {} attachment)",
+                            "the only attachment besides an inline keyboard (`{}` goes alone)",
                             a.kind()
                         ),
                         format!("{} other attachments", attachments.len() - keyboards - 1),
@@ -137,29 +137,40 @@ impl Keyboard {
     /// Checks the keyboard limits: 1–30 rows, ≤ 210 buttons, 1–7 per row (≤ 3 when the row holds a `link`,
     /// `open_app`, `request_geo_location` or `request_contact` button), and every button.
     pub fn validate(&self) -> Result {
-        ValidationError::check_count("buttons", self.buttons.len(), 1, MAX_KEYBOARD_ROWS)?;
+        let rows = self.buttons.len();
+        if !(1..=MAX_KEYBOARD_ROWS).contains(&rows) {
+            return Err(ValidationError::new(
+                "buttons",
+                format!("1 to {MAX_KEYBOARD_ROWS} rows"),
+                format!("{rows} rows"),
+            ));
+        }
         let total: usize = self.buttons.iter().map(Vec::len).sum();
-        ValidationError::check_count("buttons", total, 1, MAX_KEYBOARD_BUTTONS).map_err(|e| {
-            ValidationError::new("buttons", format!("{} in all", e.limit()), e.actual())
-        })?;
+        if total > MAX_KEYBOARD_BUTTONS {
+            return Err(ValidationError::new(
+                "buttons",
+                format!("at most {MAX_KEYBOARD_BUTTONS} buttons in all"),
+                format!("{total} buttons"),
+            ));
+        }
         for (r, row) in self.buttons.iter().enumerate() {
-            let wide = row.iter().any(Button::is_wide);
-            let max = if wide {
+            let wide = row.iter().find(|b| b.is_wide());
+            let max = if wide.is_some() {
                 MAX_BUTTONS_PER_ROW_WITH_SPECIAL
             } else {
                 MAX_BUTTONS_PER_ROW
             };
-            ValidationError::check_count(&format!("buttons[{r}]"), row.len(), 1, max).map_err(|e| {
-                if wide {
-                    ValidationError::new(
-                        e.field(),
-                        format!("{} (the row has a link/open_app/request_contact/request_geo_location button)", e.limit()),
-                        e.actual(),
-                    )
-                } else {
-                    e
-                }
-            })?;
+            if !(1..=max).contains(&row.len()) {
+                let why = match wide {
+                    Some(b) => format!(" (the row has a `{}` button)", b.kind()),
+                    None => String::new(),
+                };
+                return Err(ValidationError::new(
+                    format!("buttons[{r}]"),
+                    format!("1 to {max} buttons{why}"),
+                    format!("{} buttons", row.len()),
+                ));
+            }
             for (c, button) in row.iter().enumerate() {
                 button
                     .validate()
@@ -409,7 +420,7 @@ mod tests {
         let err = kb(vec![row(8)]).validate().unwrap_err();
         assert_eq!(err.field(), "attachments[0].payload.buttons[0]");
         let err = kb(vec![row(1); 31]).validate().unwrap_err();
-        assert_eq!(err.limit(), "1 to 30 items");
+        assert_eq!(err.limit(), "1 to 30 rows");
         let err = kb((0..30).map(|_| row(7)).chain([row(1)]).collect())
             .validate()
             .unwrap_err();
@@ -417,7 +428,7 @@ mod tests {
         let mut wide = row(3);
         wide.push(Button::link("site", "https://example.com"));
         let err = kb(vec![wide]).validate().unwrap_err();
-        assert!(err.limit().starts_with("1 to 3 items"), "{err}");
+        assert!(err.limit().starts_with("1 to 3 buttons"), "{err}");
         let err = kb(vec![vec![Button::callback("", "p")]])
             .validate()
             .unwrap_err();
