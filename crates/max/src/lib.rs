@@ -35,6 +35,7 @@ pub mod endpoints;
 mod error;
 pub mod format;
 mod methods;
+pub mod upload;
 
 pub use botwire_core_types::ValidationError;
 pub use botwire_core_types::max as types;

@@ -3,7 +3,7 @@
 use super::{
     AttachmentRequest, Button, CallbackAnswer, ChatAdminPermission, ChatAdminsList, ChatPatch,
     Keyboard, MessageLinkType, NewCommentBody, NewMessageBody, NewMessageLink, PhotoRequestPayload,
-    SubscriptionRequestBody, UserIdsList,
+    SubscriptionRequestBody, UploadType, UserIdsList,
 };
 use crate::ValidationError;
 use crate::limits::*;
@@ -383,6 +383,33 @@ pub fn check_webhook_secret(secret: &str) -> Result {
     Ok(())
 }
 
+/// Checks the size of an upload of `kind` before anything is sent: image ≤ 50 MB, video ≤ 250 MB, audio ≤ 256 MB,
+/// file ≤ 4 GB (MB/GB read as MiB/GiB: the docs do not say, and the larger reading never refuses a file the
+/// server takes). An unknown kind is refused (the server knows only these four; `photo` is gone).
+pub fn check_upload_size(kind: &UploadType, bytes: u64) -> Result {
+    let (max, shown) = match kind {
+        UploadType::Image => (MAX_IMAGE_UPLOAD_BYTES, "50 MB"),
+        UploadType::Video => (MAX_VIDEO_UPLOAD_BYTES, "250 MB"),
+        UploadType::Audio => (MAX_AUDIO_UPLOAD_BYTES, "256 MB"),
+        UploadType::File => (MAX_FILE_UPLOAD_BYTES, "4 GB"),
+        other => {
+            return Err(ValidationError::new(
+                "type",
+                "one of `image`, `video`, `audio`, `file`",
+                format!("`{other}`"),
+            ));
+        }
+    };
+    if bytes > max {
+        return Err(ValidationError::new(
+            "data",
+            format!("at most {shown} ({max} bytes) for an upload of type `{kind}`"),
+            format!("{bytes} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +541,34 @@ mod tests {
         assert!(check_webhook_secret("abc_D-9").is_ok());
         assert!(check_webhook_secret("abcd").is_err());
         assert!(check_webhook_secret("abc def").is_err());
+    }
+
+    #[test]
+    fn upload_sizes() {
+        for (kind, max) in [
+            (UploadType::Image, MAX_IMAGE_UPLOAD_BYTES),
+            (UploadType::Video, MAX_VIDEO_UPLOAD_BYTES),
+            (UploadType::Audio, MAX_AUDIO_UPLOAD_BYTES),
+            (UploadType::File, MAX_FILE_UPLOAD_BYTES),
+        ] {
+            assert!(check_upload_size(&kind, max).is_ok());
+            assert_eq!(
+                check_upload_size(&kind, max + 1).unwrap_err().actual(),
+                format!("{} bytes", max + 1)
+            );
+        }
+        assert_eq!(
+            check_upload_size(&UploadType::Image, 52_428_801)
+                .unwrap_err()
+                .to_string(),
+            "`data` must be at most 50 MB (52428800 bytes) for an upload of type `image`, but has 52428801 bytes"
+        );
+        assert_eq!(
+            check_upload_size(&UploadType::Unknown("photo".into()), 1)
+                .unwrap_err()
+                .to_string(),
+            "`type` must be one of `image`, `video`, `audio`, `file`, but has `photo`"
+        );
     }
 
     #[test]

@@ -2,5 +2,7 @@
 //! [`blocking::Client::send`](crate::blocking::Client::send) — or call the matching convenience method.
 
 mod bot;
+mod upload;
 
 pub use bot::{EditMyCommands, GetMe};
+pub use upload::GetUploadUrl;
