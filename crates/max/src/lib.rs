@@ -21,6 +21,10 @@
 //! | `reqwest` | `Client::from_env()` on [`botwire_transport::ReqwestTransport`] |
 //! | `ureq` | `blocking::Client::from_env()` on [`botwire_transport::UreqTransport`] |
 //!
+//! Beyond the endpoints: [`builders`] for messages, keyboards and other bodies (every documented limit checked
+//! on `build()`), [`format`] for escaped markdown/HTML and splitting long texts, and [`upload`] for the whole
+//! upload flow plus the `attachment.not.ready` retry.
+//!
 //! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`
 //! header, marked sensitive, and appears in no `Debug`, `Display` or error.
 #![forbid(unsafe_code)]

@@ -135,8 +135,12 @@ enum State {
     NeedUrl,
     AwaitUrl,
     HaveUrl(UploadEndpoint),
-    AwaitUpload { token: Option<String> },
+    AwaitUpload {
+        token: Option<String>,
+    },
     Done(AttachmentRequest),
+    /// The data went out with a failed upload request: the flow cannot go on.
+    Failed,
 }
 
 /// The upload flow as a state machine without I/O: ask [`UploadFlow::next`] for a request, send it, give the
@@ -209,23 +213,40 @@ impl UploadFlow {
     }
 
     /// The next request to send, or the finished attachment.
+    ///
+    /// After an error fed in by [`UploadFlow::feed`], a flow whose first request failed starts over; one whose
+    /// upload failed is finished (its bytes went with the request) and returns an error.
     pub fn next(&mut self, config: &Config) -> Result<UploadStep, Error> {
-        match std::mem::replace(&mut self.state, State::AwaitUrl) {
-            State::NeedUrl => {
-                let request = GetUploadUrl::new(self.kind.clone()).request(config)?;
-                Ok(UploadStep::Send(request))
-            }
-            State::HaveUrl(endpoint) => {
-                let request = self.upload_request(&endpoint.url)?;
-                self.state = State::AwaitUpload {
-                    token: endpoint.token,
-                };
-                Ok(UploadStep::Send(request))
-            }
+        match std::mem::replace(&mut self.state, State::Failed) {
+            State::NeedUrl => match GetUploadUrl::new(self.kind.clone()).request(config) {
+                Ok(request) => {
+                    self.state = State::AwaitUrl;
+                    Ok(UploadStep::Send(request))
+                }
+                Err(e) => {
+                    self.state = State::NeedUrl;
+                    Err(e)
+                }
+            },
+            State::HaveUrl(endpoint) => match self.upload_request(&endpoint.url) {
+                Ok(request) => {
+                    self.state = State::AwaitUpload {
+                        token: endpoint.token,
+                    };
+                    Ok(UploadStep::Send(request))
+                }
+                Err(e) => {
+                    self.state = State::HaveUrl(endpoint);
+                    Err(e)
+                }
+            },
             State::Done(attachment) => {
                 self.state = State::Done(attachment.clone());
                 Ok(UploadStep::Done(attachment))
             }
+            State::Failed => Err(Error::Config(
+                "upload flow: the upload failed and its data is spent; start a new flow".into(),
+            )),
             waiting => {
                 self.state = waiting;
                 Err(Error::Config(
@@ -237,8 +258,10 @@ impl UploadFlow {
 
     /// Takes the response to the request [`UploadFlow::next`] returned.
     pub fn feed(&mut self, response: HttpResponse) -> Result<(), Error> {
-        match std::mem::replace(&mut self.state, State::NeedUrl) {
+        match std::mem::replace(&mut self.state, State::Failed) {
             State::AwaitUrl => {
+                // A refused `POST /uploads` sent no data: the flow may start over.
+                self.state = State::NeedUrl;
                 let endpoint = GetUploadUrl::new(self.kind.clone()).parse(response)?;
                 self.state = State::HaveUrl(endpoint);
                 Ok(())

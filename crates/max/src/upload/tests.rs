@@ -411,6 +411,22 @@ fn the_flow_refuses_misuse() {
     flow.feed(respond(200, br#"{"url":"not a url"}"#)).unwrap();
     let err = flow.next(&config()).unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err}");
+
+    // A refused POST /uploads: the flow starts over.
+    let mut flow = UploadFlow::new(UploadType::File, "a", vec![1]).unwrap();
+    flow.next(&config()).unwrap();
+    assert!(flow.feed(respond(503, b"")).is_err());
+    let UploadStep::Send(req) = flow.next(&config()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(req.uri().path(), "/uploads");
+    // A failed upload: its bytes are spent, the flow says so.
+    flow.feed(respond(200, br#"{"url":"http://up.test/u"}"#))
+        .unwrap();
+    flow.next(&config()).unwrap();
+    assert!(flow.feed(respond(500, b"")).is_err());
+    let err = flow.next(&config()).unwrap_err();
+    assert!(err.to_string().contains("start a new flow"), "{err}");
 }
 
 // --- attachment.not.ready ---
@@ -541,4 +557,83 @@ fn async_default_sleeper_needs_no_tokio_timer() {
     rt.block_on(client.send_retrying_not_ready(&GetMe, &NotReadyRetry::new(2, Duration::ZERO)))
         .unwrap();
     assert_eq!(attempts.load(Ordering::Relaxed), 2);
+}
+
+/// A stand-in for the SendMessage endpoint being written in parallel: `POST /messages?chat_id=…` with a body.
+struct PostMessage {
+    chat_id: i64,
+    body: botwire_core_types::max::NewMessageBody,
+}
+
+impl Endpoint for PostMessage {
+    type Output = botwire_core_types::max::SendMessageResult;
+
+    fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
+        self.body.validate()?;
+        crate::endpoint::RequestBuilder::new(config, Method::POST, "/messages")
+            .query("chat_id", self.chat_id)
+            .json(&self.body)?
+            .build()
+    }
+
+    crate::endpoint::json_output!();
+}
+
+#[test]
+fn upload_then_send_with_the_not_ready_retry() {
+    let sent = Mutex::new(Vec::<serde_json::Value>::new());
+    let not_ready_left = AtomicUsize::new(1);
+    let client = blocking::Client::new(config(), |req: HttpRequest| {
+        let resp = match req.uri().path() {
+            "/uploads" => respond(
+                200,
+                br#"{"url":"http://up.test/upload/video/7","token":"vt"}"#,
+            ),
+            "/upload/video/7" => respond(200, b"<retval>1</retval>"),
+            "/messages" => {
+                sent.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(req.body()).unwrap());
+                if not_ready_left.fetch_sub(1, Ordering::Relaxed) > 0 {
+                    respond(400, NOT_READY)
+                } else {
+                    respond(
+                        200,
+                        br#"{"message":{"recipient":{"chat_id":-5,"chat_type":"chat"},"timestamp":1,"body":{"mid":"mid.1","seq":1}}}"#,
+                    )
+                }
+            }
+            other => panic!("unexpected {other}"),
+        };
+        Ok::<_, TransportError>(resp)
+    });
+    let video = client
+        .upload(
+            UploadType::Video,
+            UploadSource::bytes("clip.webm", b"webm".to_vec()),
+        )
+        .unwrap();
+    let message = crate::builders::MessageBuilder::text("Here it is")
+        .attachment(video)
+        .build()
+        .unwrap();
+    let mut waits = 0;
+    let result = client
+        .send_retrying_not_ready_with(
+            &PostMessage {
+                chat_id: -5,
+                body: message.body,
+            },
+            &NotReadyRetry::default(),
+            |_| waits += 1,
+        )
+        .unwrap();
+    assert_eq!(result.message.mid(), Some("mid.1"));
+    assert_eq!(waits, 1);
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 2, "one not-ready answer, one success");
+    assert_eq!(
+        sent[1],
+        serde_json::json!({"text": "Here it is", "attachments": [{"type": "video", "payload": {"token": "vt"}}]})
+    );
 }
