@@ -219,6 +219,57 @@ mod tests {
         assert_eq!(body.matches("\r\n").count(), 6);
     }
 
+    /// Reads the single file part back the way a server would: the data is everything between the blank line
+    /// after the part headers and the CRLF before the closing delimiter.
+    fn parse_back(body: &[u8], boundary: &str) -> Vec<u8> {
+        let open = format!("--{boundary}\r\n");
+        let close = format!("\r\n--{boundary}--\r\n");
+        assert!(body.starts_with(open.as_bytes()));
+        assert!(body.ends_with(close.as_bytes()));
+        let delimiter = format!("\r\n--{boundary}");
+        let headers_end = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
+        let data = &body[headers_end..body.len() - close.len()];
+        assert!(
+            !contains(data, delimiter.as_bytes()),
+            "delimiter inside the data"
+        );
+        data.to_vec()
+    }
+
+    #[test]
+    fn property_round_trip_of_random_data() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..300 {
+            let len = (next() % 2000) as usize;
+            let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Seed the data with delimiter-like bytes and, sometimes, the caller's boundary itself.
+            if round % 3 == 0 {
+                data.extend_from_slice(b"\r\n--botwire-\r\n--fixed--\r\n");
+            }
+            let preferred = (round % 2 == 0).then(|| "fixed".to_owned());
+            let form = multipart_form(
+                "data",
+                "f.bin",
+                "application/octet-stream",
+                data.clone(),
+                preferred,
+            );
+            let boundary = form.boundary().to_owned();
+            assert!(!contains(&data, boundary.as_bytes()), "round {round}");
+            assert_eq!(
+                parse_back(&form.into_body(), &boundary),
+                data,
+                "round {round}"
+            );
+        }
+    }
+
     #[test]
     fn substring_search() {
         assert!(contains(b"abcabd", b"abd"));
