@@ -22,7 +22,7 @@
 //! | `ureq` | `blocking::Client::from_env()` on [`botwire_transport::UreqTransport`] |
 //!
 //! Beyond the endpoints: [`builders`] for messages, keyboards and other bodies (every documented limit checked
-//! on `build()`), [`format`] for escaped markdown/HTML and splitting long texts, and [`upload`] for the whole
+//! on `build()`), [`format`](mod@format) for escaped markdown/HTML and splitting long texts, and [`upload`] for the whole
 //! upload flow plus the `attachment.not.ready` retry.
 //!
 //! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`

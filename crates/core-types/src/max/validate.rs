@@ -572,6 +572,52 @@ mod tests {
     }
 
     #[test]
+    fn exact_errors_of_member_admin_and_webhook_limits() {
+        let ids = |n: i64| UserIdsList {
+            user_ids: (1..=n).map(Into::into).collect(),
+        };
+        assert!(ids(100).validate().is_ok());
+        assert_eq!(
+            ids(101).validate().unwrap_err().to_string(),
+            "`user_ids` must be 1 to 100 items, but has 101 items"
+        );
+        assert_eq!(
+            ids(0).validate().unwrap_err().to_string(),
+            "`user_ids` must be 1 to 100 items, but has 0 items"
+        );
+        let admins = |n: i64| ChatAdminsList {
+            admins: (1..=n)
+                .map(|id| ChatAdmin::new(id, vec![ChatAdminPermission::ReadAllMessages]))
+                .collect(),
+        };
+        assert!(admins(50).validate().is_ok());
+        assert_eq!(
+            admins(51).validate().unwrap_err().to_string(),
+            "`admins` must be 1 to 50 items, but has 51 items"
+        );
+        assert_eq!(
+            check_webhook_secret("abcd").unwrap_err().to_string(),
+            "`secret` must be 5 to 256 characters, but has 4 characters"
+        );
+        assert_eq!(
+            check_webhook_secret(&"a".repeat(257))
+                .unwrap_err()
+                .to_string(),
+            "`secret` must be 5 to 256 characters, but has 257 characters"
+        );
+        assert_eq!(
+            check_webhook_secret("abc def").unwrap_err().to_string(),
+            "`secret` must be only letters, digits, `_` and `-`, but has other characters"
+        );
+        assert_eq!(
+            check_webhook_url("http://bot.example.com/hook")
+                .unwrap_err()
+                .to_string(),
+            "`url` must be an https:// URL (plain HTTP is not delivered to), but has http://bot.example.com/hook"
+        );
+    }
+
+    #[test]
     fn comments_only_reply() {
         let c = NewCommentBody {
             link: Some(NewMessageLink::forward("mid.1")),
