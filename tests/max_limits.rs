@@ -282,22 +282,22 @@ both_backends!(
         invalid(
             run!(client.send_message(CHAT, with_keyboard(vec![row(8)]))),
             "attachments[0].payload.buttons[0]",
-            "1 to 7 items",
-            "8 items",
+            "1 to 7 buttons",
+            "8 buttons",
         );
         invalid(
             run!(client.send_message(CHAT, with_keyboard(vec![row(1); 31]))),
             "attachments[0].payload.buttons",
-            "1 to 30 items",
-            "31 items",
+            "1 to 30 rows",
+            "31 rows",
         );
         let mut wide = row(3);
         wide.push(Button::link("site", "https://example.com"));
         invalid(
             run!(client.send_message(CHAT, with_keyboard(vec![wide]))),
             "attachments[0].payload.buttons[0]",
-            "1 to 3 items (the row has a link/open_app/request_contact/request_geo_location button)",
-            "4 items",
+            "1 to 3 buttons (the row has a `link` button)",
+            "4 buttons",
         );
         invalid(
             run!(client.send_message(CHAT, with_keyboard(vec![vec![Button::callback("", "p")]]))),
@@ -483,7 +483,7 @@ fn sandbox_enforces_the_server_limits() {
     let kb = serde_json::json!({"text": "k", "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [buttons]}}]});
     let (s, _, m) = call("POST", &messages, kb);
     assert_eq!(s, 400, "{m}");
-    assert!(m.contains("1 to 7 items"), "{m}");
+    assert!(m.contains("1 to 7 buttons"), "{m}");
     let (s, _, m) = call("POST", &messages, serde_json::json!({}));
     assert_eq!(s, 400, "an empty message: {m}");
     let (s, _, m) = call(

@@ -67,3 +67,14 @@ pub const MAX_UPDATES_TIMEOUT_SECS: u32 = 90;
 pub const ONEBOT_REQUESTS_PER_SECOND: u32 = 2;
 /// OneBot: `count` of `getContacts`.
 pub const ONEBOT_CONTACTS_PAGE: u32 = 500;
+
+/// MAX: bytes of an image upload (50 MB; the base of "MB" is not documented, so the larger, binary reading is
+/// used and no file the server would take is refused). Images must also be ≤ 7680×7680 px, which needs decoding
+/// and is not checked.
+pub const MAX_IMAGE_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+/// MAX: bytes of a video upload (250 MB, binary reading as for images).
+pub const MAX_VIDEO_UPLOAD_BYTES: u64 = 250 * 1024 * 1024;
+/// MAX: bytes of an audio upload (256 MB, binary reading; audio must also be ≤ 60 min, not checked).
+pub const MAX_AUDIO_UPLOAD_BYTES: u64 = 256 * 1024 * 1024;
+/// MAX: bytes of a file upload (4 GB, binary reading).
+pub const MAX_FILE_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;

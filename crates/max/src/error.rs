@@ -76,6 +76,15 @@ pub enum Error {
     /// The client is not configured (e.g. `MAX_BOT_TOKEN` unset).
     #[error("MAX client configuration: {0}")]
     Config(String),
+    /// A local file to upload could not be read; nothing was sent.
+    #[error("cannot read the file to upload, {}: {source}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it could not be read.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {

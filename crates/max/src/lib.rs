@@ -25,6 +25,9 @@
 //! `GET /chats/{chatLink}`, `DELETE /chats/{chatId}` and `PATCH /me` are gone; [`endpoints`] says what replaced
 //! each (subscriptions plus stored chat ids, [`endpoints::GetChat`], [`endpoints::LeaveChat`],
 //! `PATCH /me/commands`).
+//! Beyond the endpoints: [`builders`] for messages, keyboards and other bodies (every documented limit checked
+//! on `build()`), [`format`](mod@format) for escaped markdown/HTML and splitting long texts, and [`upload`] for the whole
+//! upload flow plus the `attachment.not.ready` retry.
 //!
 //! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`
 //! header, marked sensitive, and appears in no `Debug`, `Display` or error.
@@ -32,15 +35,19 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod builders;
 mod client;
 mod config;
 pub mod endpoint;
 pub mod endpoints;
 mod error;
+pub mod format;
 mod methods;
 pub mod polling;
+pub mod upload;
 pub mod webhook;
 
+pub use botwire_core_types::ValidationError;
 pub use botwire_core_types::max as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
 pub use client::{Client, blocking};

@@ -60,4 +60,4 @@ pub use update::{
     UserAdded, UserRemoved,
 };
 pub use user::User;
-pub use validate::{check_webhook_secret, check_webhook_url};
+pub use validate::{check_upload_size, check_webhook_secret, check_webhook_url};

@@ -3,7 +3,7 @@
 use super::{
     AttachmentRequest, Button, CallbackAnswer, ChatAdminPermission, ChatAdminsList, ChatPatch,
     Keyboard, MessageLinkType, NewCommentBody, NewMessageBody, NewMessageLink, PhotoRequestPayload,
-    SubscriptionRequestBody, UserIdsList,
+    SubscriptionRequestBody, UploadType, UserIdsList,
 };
 use crate::ValidationError;
 use crate::limits::*;
@@ -61,7 +61,7 @@ impl NewMessageBody {
                     return Err(ValidationError::new(
                         format!("attachments[{i}]"),
                         format!(
-                            "the only attachment besides an inline keyboard (a {} attachment)",
+                            "the only attachment besides an inline keyboard (`{}` goes alone)",
                             a.kind()
                         ),
                         format!("{} other attachments", attachments.len() - keyboards - 1),
@@ -137,29 +137,40 @@ impl Keyboard {
     /// Checks the keyboard limits: 1–30 rows, ≤ 210 buttons, 1–7 per row (≤ 3 when the row holds a `link`,
     /// `open_app`, `request_geo_location` or `request_contact` button), and every button.
     pub fn validate(&self) -> Result {
-        ValidationError::check_count("buttons", self.buttons.len(), 1, MAX_KEYBOARD_ROWS)?;
+        let rows = self.buttons.len();
+        if !(1..=MAX_KEYBOARD_ROWS).contains(&rows) {
+            return Err(ValidationError::new(
+                "buttons",
+                format!("1 to {MAX_KEYBOARD_ROWS} rows"),
+                format!("{rows} rows"),
+            ));
+        }
         let total: usize = self.buttons.iter().map(Vec::len).sum();
-        ValidationError::check_count("buttons", total, 1, MAX_KEYBOARD_BUTTONS).map_err(|e| {
-            ValidationError::new("buttons", format!("{} in all", e.limit()), e.actual())
-        })?;
+        if total > MAX_KEYBOARD_BUTTONS {
+            return Err(ValidationError::new(
+                "buttons",
+                format!("at most {MAX_KEYBOARD_BUTTONS} buttons in all"),
+                format!("{total} buttons"),
+            ));
+        }
         for (r, row) in self.buttons.iter().enumerate() {
-            let wide = row.iter().any(Button::is_wide);
-            let max = if wide {
+            let wide = row.iter().find(|b| b.is_wide());
+            let max = if wide.is_some() {
                 MAX_BUTTONS_PER_ROW_WITH_SPECIAL
             } else {
                 MAX_BUTTONS_PER_ROW
             };
-            ValidationError::check_count(&format!("buttons[{r}]"), row.len(), 1, max).map_err(|e| {
-                if wide {
-                    ValidationError::new(
-                        e.field(),
-                        format!("{} (the row has a link/open_app/request_contact/request_geo_location button)", e.limit()),
-                        e.actual(),
-                    )
-                } else {
-                    e
-                }
-            })?;
+            if !(1..=max).contains(&row.len()) {
+                let why = match wide {
+                    Some(b) => format!(" (the row has a `{}` button)", b.kind()),
+                    None => String::new(),
+                };
+                return Err(ValidationError::new(
+                    format!("buttons[{r}]"),
+                    format!("1 to {max} buttons{why}"),
+                    format!("{} buttons", row.len()),
+                ));
+            }
             for (c, button) in row.iter().enumerate() {
                 button
                     .validate()
@@ -372,6 +383,33 @@ pub fn check_webhook_secret(secret: &str) -> Result {
     Ok(())
 }
 
+/// Checks the size of an upload of `kind` before anything is sent: image ≤ 50 MB, video ≤ 250 MB, audio ≤ 256 MB,
+/// file ≤ 4 GB (MB/GB read as MiB/GiB: the docs do not say, and the larger reading never refuses a file the
+/// server takes). An unknown kind is refused (the server knows only these four; `photo` is gone).
+pub fn check_upload_size(kind: &UploadType, bytes: u64) -> Result {
+    let (max, shown) = match kind {
+        UploadType::Image => (MAX_IMAGE_UPLOAD_BYTES, "50 MB"),
+        UploadType::Video => (MAX_VIDEO_UPLOAD_BYTES, "250 MB"),
+        UploadType::Audio => (MAX_AUDIO_UPLOAD_BYTES, "256 MB"),
+        UploadType::File => (MAX_FILE_UPLOAD_BYTES, "4 GB"),
+        other => {
+            return Err(ValidationError::new(
+                "type",
+                "one of `image`, `video`, `audio`, `file`",
+                format!("`{other}`"),
+            ));
+        }
+    };
+    if bytes > max {
+        return Err(ValidationError::new(
+            "data",
+            format!("at most {shown} ({max} bytes) for an upload of type `{kind}`"),
+            format!("{bytes} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,7 +447,7 @@ mod tests {
         let err = kb(vec![row(8)]).validate().unwrap_err();
         assert_eq!(err.field(), "attachments[0].payload.buttons[0]");
         let err = kb(vec![row(1); 31]).validate().unwrap_err();
-        assert_eq!(err.limit(), "1 to 30 items");
+        assert_eq!(err.limit(), "1 to 30 rows");
         let err = kb((0..30).map(|_| row(7)).chain([row(1)]).collect())
             .validate()
             .unwrap_err();
@@ -417,7 +455,7 @@ mod tests {
         let mut wide = row(3);
         wide.push(Button::link("site", "https://example.com"));
         let err = kb(vec![wide]).validate().unwrap_err();
-        assert!(err.limit().starts_with("1 to 3 items"), "{err}");
+        assert!(err.limit().starts_with("1 to 3 buttons"), "{err}");
         let err = kb(vec![vec![Button::callback("", "p")]])
             .validate()
             .unwrap_err();
@@ -503,6 +541,80 @@ mod tests {
         assert!(check_webhook_secret("abc_D-9").is_ok());
         assert!(check_webhook_secret("abcd").is_err());
         assert!(check_webhook_secret("abc def").is_err());
+    }
+
+    #[test]
+    fn upload_sizes() {
+        for (kind, max) in [
+            (UploadType::Image, MAX_IMAGE_UPLOAD_BYTES),
+            (UploadType::Video, MAX_VIDEO_UPLOAD_BYTES),
+            (UploadType::Audio, MAX_AUDIO_UPLOAD_BYTES),
+            (UploadType::File, MAX_FILE_UPLOAD_BYTES),
+        ] {
+            assert!(check_upload_size(&kind, max).is_ok());
+            assert_eq!(
+                check_upload_size(&kind, max + 1).unwrap_err().actual(),
+                format!("{} bytes", max + 1)
+            );
+        }
+        assert_eq!(
+            check_upload_size(&UploadType::Image, 52_428_801)
+                .unwrap_err()
+                .to_string(),
+            "`data` must be at most 50 MB (52428800 bytes) for an upload of type `image`, but has 52428801 bytes"
+        );
+        assert_eq!(
+            check_upload_size(&UploadType::Unknown("photo".into()), 1)
+                .unwrap_err()
+                .to_string(),
+            "`type` must be one of `image`, `video`, `audio`, `file`, but has `photo`"
+        );
+    }
+
+    #[test]
+    fn exact_errors_of_member_admin_and_webhook_limits() {
+        let ids = |n: i64| UserIdsList {
+            user_ids: (1..=n).map(Into::into).collect(),
+        };
+        assert!(ids(100).validate().is_ok());
+        assert_eq!(
+            ids(101).validate().unwrap_err().to_string(),
+            "`user_ids` must be 1 to 100 items, but has 101 items"
+        );
+        assert_eq!(
+            ids(0).validate().unwrap_err().to_string(),
+            "`user_ids` must be 1 to 100 items, but has 0 items"
+        );
+        let admins = |n: i64| ChatAdminsList {
+            admins: (1..=n)
+                .map(|id| ChatAdmin::new(id, vec![ChatAdminPermission::ReadAllMessages]))
+                .collect(),
+        };
+        assert!(admins(50).validate().is_ok());
+        assert_eq!(
+            admins(51).validate().unwrap_err().to_string(),
+            "`admins` must be 1 to 50 items, but has 51 items"
+        );
+        assert_eq!(
+            check_webhook_secret("abcd").unwrap_err().to_string(),
+            "`secret` must be 5 to 256 characters, but has 4 characters"
+        );
+        assert_eq!(
+            check_webhook_secret(&"a".repeat(257))
+                .unwrap_err()
+                .to_string(),
+            "`secret` must be 5 to 256 characters, but has 257 characters"
+        );
+        assert_eq!(
+            check_webhook_secret("abc def").unwrap_err().to_string(),
+            "`secret` must be only letters, digits, `_` and `-`, but has other characters"
+        );
+        assert_eq!(
+            check_webhook_url("http://bot.example.com/hook")
+                .unwrap_err()
+                .to_string(),
+            "`url` must be an https:// URL (plain HTTP is not delivered to), but has http://bot.example.com/hook"
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ mod members;
 mod messages;
 mod subscriptions;
 mod updates;
+mod upload;
 mod videos;
 
 pub use bot::{EditMyCommands, GetMe};
@@ -81,6 +82,7 @@ pub use messages::{
 };
 pub use subscriptions::{GetSubscriptions, Subscribe, Unsubscribe};
 pub use updates::GetUpdates;
+pub use upload::GetUploadUrl;
 pub use videos::GetVideo;
 
 use botwire_core_types::ValidationError;
