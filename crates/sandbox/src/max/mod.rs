@@ -84,7 +84,7 @@ impl MaxSandbox {
             world: Mutex::new(MaxWorld::default()),
         });
         let stats = Arc::new(Stats::default());
-        let faults = Arc::new(Faults::default());
+        let faults = Arc::new(Faults::with_limits(crate::Limits::max()));
         let observer = Arc::new(Observer {
             stats: stats.clone(),
             faults: faults.clone(),
