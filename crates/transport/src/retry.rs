@@ -1,19 +1,4 @@
 //! Safe retries: a transport that repeats a request only when repeating cannot do harm.
-//!
-//! | outcome of an attempt | retried when |
-//! |---|---|
-//! | response `429` | always: the server refused to process it (waits the server's hint when given) |
-//! | response `5xx` | the request is idempotent ([`RequestOptions::is_idempotent`]) or the policy opted in |
-//! | error, [`Delivery::NotSent`], transient (connect, timeout) | always: the server never saw it |
-//! | error, [`Delivery::Unknown`] or [`Delivery::Answered`], transient | idempotent, or opted in |
-//! | anything else (2xx–4xx, TLS, invalid request, body cap) | never |
-//!
-//! Waits: the server's hint (`Retry-After` and friends, see [`retry_after`](crate::retry_after), or a numeric
-//! `retry_after` field in a JSON body) when there is one, otherwise exponential backoff with full jitter
-//! (a uniform draw in `[0, min(max_backoff, base × 2^n)]`).
-//!
-//! A request whose outcome became unknown on any attempt is reported with [`Delivery::Unknown`] if the retries
-//! end in failure, so the API error's `outcome_unknown()` stays `true` and its message says so.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -177,7 +162,22 @@ struct Shared {
     rng: Mutex<Rng>,
 }
 
-/// A transport that repeats failed requests where that is safe; see the [module docs](self) for the rules.
+/// A transport that repeats failed requests where that is safe.
+///
+/// | outcome of an attempt | retried when |
+/// |---|---|
+/// | response `429` | always: the server refused to process it (waits the server's hint when given) |
+/// | response `5xx` | the request is idempotent ([`RequestOptions::is_idempotent`]) or the policy opted in |
+/// | error, [`Delivery::NotSent`], transient (connect, timeout) | always: the server never saw it |
+/// | error, [`Delivery::Unknown`] or [`Delivery::Answered`], transient | idempotent, or opted in |
+/// | anything else (2xx–4xx, TLS, invalid request, body cap) | never |
+///
+/// Waits: the server's hint (`Retry-After` and friends, see [`retry_after`](crate::retry_after), or a numeric
+/// `retry_after` field in a JSON body) when there is one, otherwise exponential backoff with full jitter
+/// (a uniform draw in `[0, min(max_backoff, base × 2^n)]`).
+///
+/// A request whose outcome became unknown on any attempt is reported with [`Delivery::Unknown`] if the retries
+/// end in failure, so the API error's `outcome_unknown()` stays `true` and its message says so.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,21 +1,4 @@
 //! Client-side rate limiting: a transport that delays requests so the server never sees more than its limits.
-//!
-//! # Pacing
-//!
-//! Servers count requests in a window ("30 per second"); a token bucket that lets a full burst through and then
-//! refills would show a server counting in a *sliding* window up to twice the limit. So every limit `N per W` is
-//! paced as a fixed gap between consecutive requests: `(W + margin) / N`, burst 1. Any window of length `W`
-//! then holds at most `N` requests, with `margin` (default 50 ms, see [`ThrottleConfig::margin`]) left for the
-//! jitter between the moment we send and the moment the server counts. The sustained rate is
-//! `N × W / (W + margin)`, about 95 % of a per-second limit.
-//!
-//! A request that falls under several limits (the bot's global rate and the rate of its chat) reserves one
-//! departure time that satisfies all of them at once, under one lock: checking the limiters one after the other
-//! (as separate `governor` limiters would) lets the time spent waiting for the second shift the first one's
-//! spacing, and the server then sees two requests closer than the gap. The state is a GCRA "theoretical
-//! arrival time" per limit (and per key).
-//!
-//! Nothing is process-global: each [`Throttle`] (and its clones) has its own state.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -364,6 +347,25 @@ impl Shared {
 }
 
 /// A transport that paces requests to stay under rate limits, then hands them to the inner transport.
+///
+/// # Pacing
+///
+/// Servers count requests in a window ("30 per second"); a token bucket that lets a full burst through and then
+/// refills would show a server counting in a *sliding* window up to twice the limit. So every limit `N per W` is
+/// paced as a fixed gap between consecutive requests: `(W + margin) / N`, burst 1. Any window of length `W`
+/// then holds at most `N` requests, with `margin` (default 50 ms, see [`ThrottleConfig::margin`]) left for the
+/// jitter between the moment we send and the moment the server counts. The sustained rate is
+/// `N × W / (W + margin)`, about 95 % of a per-second limit.
+///
+/// A request that falls under several limits (the bot's global rate and the rate of its chat) reserves one
+/// departure time that satisfies all of them at once, under one lock: checking the limiters one after the other
+/// (as separate `governor` limiters would) lets the time spent waiting for the second shift the first one's
+/// spacing, and the server then sees two requests closer than the gap. The state is a GCRA "theoretical
+/// arrival time" per limit (and per key).
+///
+/// Nothing is process-global: each [`Throttle`] (and its clones) has its own state.
+///
+/// # Calling styles
 ///
 /// Blocking when the inner transport is blocking (the calling thread sleeps), async when it is async (a
 /// runtime-agnostic timer; dropping the future while it waits gives up the reserved slot, which stays used).
