@@ -578,3 +578,36 @@ fn a_burst_of_429s_is_ridden_out() {
     assert_eq!(sb.stats().status(429), 5);
     assert_eq!(recorded.waits(), vec![ms(3); 5]);
 }
+
+// ------------------------------------------------------------------------------------ timeouts
+
+fn short_timeout_blocking(sb: &MaxSandbox) -> max::blocking::Client<UreqTransport> {
+    max::blocking::Client::new(
+        max_config(sb),
+        UreqTransport::new(test_transport_config().timeout(ms(150))),
+    )
+}
+
+fn short_timeout_async(sb: &MaxSandbox) -> max::Client<ReqwestTransport> {
+    max::Client::new(
+        max_config(sb),
+        ReqwestTransport::new(test_transport_config().timeout(ms(150))).unwrap(),
+    )
+}
+
+both_backends!(
+    a_slow_answer_times_out_as_an_unknown_outcome,
+    MaxSandbox::start,
+    short_timeout_blocking,
+    short_timeout_async,
+    |sb, client| {
+        sb.faults().push(Fault::Delay(Duration::from_secs(2)));
+        let err = run!(client.get_me()).unwrap_err();
+        assert!(err.outcome_unknown(), "{err:?}");
+        assert!(
+            matches!(&err, max::Error::Transport(e) if e.kind() == botwire_transport::TransportErrorKind::Timeout),
+            "{err:?}"
+        );
+        assert!(run!(client.get_me()).is_ok());
+    }
+);

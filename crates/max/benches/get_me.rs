@@ -13,7 +13,7 @@ use botwire_sandbox::MaxSandbox;
 use botwire_transport::{
     ReqwestTransport, Retry, RetryPolicy, Throttle, ThrottleConfig, TransportConfig, UreqTransport,
 };
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 fn config(sb: &MaxSandbox) -> botwire_max::Config {
     botwire_max::Config::new(sb.token()).with_base_url(sb.base_url())
@@ -115,4 +115,191 @@ criterion_group! {
     config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(100);
     targets = get_me
 }
-criterion_main!(benches);
+
+/// Interleaved A/B: rounds of `CALLS` calls per variant, one after the other, so that load from other processes
+/// hits every variant alike; prints the median over rounds of each variant's per-call time and its ratio to bare
+/// within the same round. Run with `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench get_me`.
+fn interleaved() {
+    const ROUNDS: usize = 31;
+    const CALLS: u32 = 200;
+    let sb = MaxSandbox::start().expect("sandbox");
+    let url = format!("{}/me", sb.base_url());
+    let token = sb.token().to_owned();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let ureq_client = botwire_max::blocking::Client::new(
+        config(&sb),
+        UreqTransport::new(TransportConfig::default()),
+    );
+    let ureq_layers = botwire_max::blocking::Client::new(
+        config(&sb),
+        layers(UreqTransport::new(TransportConfig::default())),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let bare = reqwest::Client::new();
+    let reqwest_client = botwire_max::Client::new(
+        config(&sb),
+        ReqwestTransport::new(TransportConfig::default()).expect("reqwest"),
+    );
+    let reqwest_layers = botwire_max::Client::new(
+        config(&sb),
+        layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
+    );
+    let raw_transport = UreqTransport::new(TransportConfig::default());
+    let agent_timeouts: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let agent_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .timeout_recv_body(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let raw_request = || {
+        http::Request::get(&url)
+            .header("authorization", &token)
+            .body(Vec::new())
+            .expect("request")
+    };
+    type Variant<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let variants: Vec<Variant<'_>> = vec![
+        (
+            "ureq/bare",
+            Box::new(|| {
+                let mut resp = agent
+                    .get(&url)
+                    .header("authorization", &token)
+                    .call()
+                    .expect("call");
+                let body = resp.body_mut().read_to_vec().expect("body");
+                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
+            }),
+        ),
+        (
+            "ureq/bare_run_http_vec",
+            Box::new(|| {
+                let mut resp = agent.run(raw_request()).expect("call");
+                let body = resp.body_mut().read_to_vec().expect("body");
+                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
+            }),
+        ),
+        (
+            "ureq/bare_timeout_global",
+            Box::new(|| {
+                let mut resp = agent_timeouts.run(raw_request()).expect("call");
+                let body = resp.body_mut().read_to_vec().expect("body");
+                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
+            }),
+        ),
+        (
+            "ureq/bare_phase_timeouts",
+            Box::new(|| {
+                let mut resp = agent_redirects.run(raw_request()).expect("call");
+                let body = resp.body_mut().read_to_vec().expect("body");
+                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
+            }),
+        ),
+        (
+            "ureq/transport_only",
+            Box::new(|| {
+                use botwire_transport::BlockingTransport;
+                let resp = raw_transport.execute(raw_request()).expect("call");
+                let _: BotInfo = serde_json::from_slice(resp.body()).expect("decode");
+            }),
+        ),
+        (
+            "ureq/botwire",
+            Box::new(|| {
+                ureq_client.get_me().expect("get_me");
+            }),
+        ),
+        (
+            "ureq/botwire_layers",
+            Box::new(|| {
+                ureq_layers.get_me().expect("get_me");
+            }),
+        ),
+        (
+            "reqwest/bare",
+            Box::new(|| {
+                rt.block_on(async {
+                    let resp = bare
+                        .get(&url)
+                        .header("authorization", &token)
+                        .send()
+                        .await
+                        .expect("call");
+                    let body = resp.bytes().await.expect("body");
+                    let _: BotInfo = serde_json::from_slice(&body).expect("decode");
+                })
+            }),
+        ),
+        (
+            "reqwest/botwire",
+            Box::new(|| {
+                rt.block_on(reqwest_client.get_me()).expect("get_me");
+            }),
+        ),
+        (
+            "reqwest/botwire_layers",
+            Box::new(|| {
+                rt.block_on(reqwest_layers.get_me()).expect("get_me");
+            }),
+        ),
+    ];
+    let mut per_call: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    for _ in 0..ROUNDS {
+        for (i, (_, f)) in variants.iter().enumerate() {
+            let start = std::time::Instant::now();
+            for _ in 0..CALLS {
+                f();
+            }
+            per_call[i].push(start.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS));
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    for (i, (name, _)) in variants.iter().enumerate() {
+        let bare_index = if name.starts_with("ureq") {
+            0
+        } else {
+            variants
+                .iter()
+                .position(|(n, _)| *n == "reqwest/bare")
+                .unwrap_or(0)
+        };
+        let mut ratios: Vec<f64> = per_call[i]
+            .iter()
+            .zip(&per_call[bare_index])
+            .map(|(v, b)| v / b)
+            .collect();
+        let mut times = per_call[i].clone();
+        println!(
+            "{name:<24} median {:>8.2} µs/call   median ratio to bare {:.3}",
+            median(&mut times),
+            median(&mut ratios)
+        );
+    }
+}
+
+fn main() {
+    // reqwest::Client::new() (the bare floor) needs a process-wide rustls provider; botwire's transport brings
+    // its own and is unaffected.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if std::env::var_os("BOTWIRE_AB").is_some() {
+        interleaved();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
