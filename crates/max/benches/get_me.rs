@@ -120,8 +120,15 @@ criterion_group! {
 /// hits every variant alike; prints the median over rounds of each variant's per-call time and its ratio to bare
 /// within the same round. Run with `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench get_me`.
 fn interleaved() {
-    const ROUNDS: usize = 31;
-    const CALLS: u32 = 200;
+    // Overridable for profiling runs (e.g. under callgrind with BOTWIRE_AB_ROUNDS=1).
+    let env = |name: &str, default: u32| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let rounds = env("BOTWIRE_AB_ROUNDS", 31);
+    let calls = env("BOTWIRE_AB_CALLS", 200);
     let sb = MaxSandbox::start().expect("sandbox");
     let url = format!("{}/me", sb.base_url());
     let token = sb.token().to_owned();
@@ -256,13 +263,13 @@ fn interleaved() {
         ),
     ];
     let mut per_call: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for (i, (_, f)) in variants.iter().enumerate() {
             let start = std::time::Instant::now();
-            for _ in 0..CALLS {
+            for _ in 0..calls {
                 f();
             }
-            per_call[i].push(start.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS));
+            per_call[i].push(start.elapsed().as_secs_f64() * 1e6 / f64::from(calls));
         }
     }
     let median = |v: &mut Vec<f64>| {

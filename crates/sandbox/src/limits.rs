@@ -248,10 +248,14 @@ impl Limits {
         path: &str,
         query: Option<&str>,
     ) -> Result<(), Duration> {
-        let settings = self.settings().clone();
-        if !settings.enforced {
-            return Ok(());
-        }
+        let settings = {
+            let guard = self.settings();
+            if !guard.enforced {
+                // The common case: no copy of the rules per request (it showed up in the GET /me profile).
+                return Ok(());
+            }
+            guard.clone()
+        };
         let scaled = |w: Duration| w.div_f64(settings.scale);
         let mut applicable: Vec<((usize, String), u32, Duration)> = Vec::new();
         if let Some((count, window)) = settings.global {
