@@ -11,7 +11,8 @@ cargo xtask <task>
   test    the whole test suite (cargo test --workspace --all-features)
   msrv    check that no locked dependency needs a newer compiler than the declared rust-version
   deps    dependency counts of botwire-max with only ureq and with only reqwest
-  bench   every criterion benchmark, then a table of the results
+  bench   every benchmark (cargo bench --workspace --all-features), then a table of criterion's estimates
+          (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate
 ";
 
 /// Crates whose backend features must build alone and together.
@@ -185,5 +186,102 @@ fn deps() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
-    cargo(&["bench", "--workspace"], &[])
+    cargo(&["bench", "--workspace", "--all-features"], &[])?;
+    print!("{}", bench_table()?);
+    Ok(())
+}
+
+/// Functions a group's other members are compared with, when the group has one.
+const BASELINES: &[&str] = &["bare", "value"];
+
+/// A table of every criterion estimate under `target/criterion/<group>/<function>/new/estimates.json`, with each
+/// function's ratio to its group's baseline, then the sustained-rate results the throttle bench wrote.
+fn bench_table() -> Result<String, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let criterion = root.join("criterion");
+    let mut rows: Vec<(String, String, f64, f64, f64)> = Vec::new();
+    let groups = std::fs::read_dir(&criterion)
+        .map_err(|e| format!("{}: {e} (did the benches run?)", criterion.display()))?;
+    for group in groups.flatten() {
+        let Ok(functions) = std::fs::read_dir(group.path()) else {
+            continue;
+        };
+        for function in functions.flatten() {
+            let file = function.path().join("new/estimates.json");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let point = |what: &str| json[what]["point_estimate"].as_f64();
+            let (Some(mean), Some(median)) = (point("mean"), point("median")) else {
+                continue;
+            };
+            let ci = json["mean"]["confidence_interval"]["upper_bound"]
+                .as_f64()
+                .unwrap_or(mean)
+                - mean;
+            rows.push((
+                group.file_name().to_string_lossy().into_owned(),
+                function.file_name().to_string_lossy().into_owned(),
+                mean,
+                median,
+                ci,
+            ));
+        }
+    }
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut out = format!(
+        "\n{:<24} {:<18} {:>14} {:>14} {:>12} {:>9}\n",
+        "group", "function", "mean", "median", "±(95% CI)", "ratio"
+    );
+    for (group, function, mean, median, ci) in &rows {
+        let baseline = rows
+            .iter()
+            .find(|r| &r.0 == group && BASELINES.contains(&r.1.as_str()))
+            .map(|r| r.2);
+        let ratio = baseline
+            .map(|b| format!("{:.3}x", mean / b))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{group:<24} {function:<18} {:>14} {:>14} {:>12} {ratio:>9}\n",
+            human(*mean),
+            human(*median),
+            human(*ci)
+        ));
+    }
+    let sustained = root.join("botwire-bench/sustained_rate.json");
+    if let Ok(text) = std::fs::read_to_string(&sustained) {
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", sustained.display()))?;
+        out.push_str(&format!(
+            "\n{:<24} {:>10} {:>10} {:>9} {:>8} {:>8}\n",
+            "sustained (10 s)", "limit/s", "rate/s", "% limit", "sent", "429s"
+        ));
+        for row in json.as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "{:<24} {:>10} {:>10.2} {:>8.1}% {:>8} {:>8}\n",
+                row["name"].as_str().unwrap_or("?"),
+                row["limit_rps"],
+                row["rate_rps"].as_f64().unwrap_or(0.0),
+                row["percent_of_limit"].as_f64().unwrap_or(0.0),
+                row["sent"],
+                row["status_429"],
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Nanoseconds as the largest unit that keeps the number above 1.
+fn human(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
 }

@@ -50,6 +50,8 @@ pub mod webhook;
 pub use botwire_core_types::ValidationError;
 pub use botwire_core_types::max as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
+#[cfg(feature = "reqwest")]
+pub use client::DefaultTransport;
 pub use client::{Client, blocking};
 pub use config::{Config, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use endpoint::Endpoint;

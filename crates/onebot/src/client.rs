@@ -55,20 +55,38 @@ impl<T: AsyncTransport> Client<T> {
     }
 }
 
+/// The transport [`Client::with_config`] builds: reqwest, under the API's rate limits, with safe retries. Build
+/// your own stack from the same parts to change any layer:
+/// `Retry::new(Throttle::new(backend, ThrottleConfig::onebot()), RetryPolicy::default())`.
 #[cfg(feature = "reqwest")]
-impl Client<botwire_transport::ReqwestTransport> {
+pub type DefaultTransport =
+    botwire_transport::Retry<botwire_transport::Throttle<botwire_transport::ReqwestTransport>>;
+
+#[cfg(feature = "reqwest")]
+impl Client<DefaultTransport> {
     /// A client for the onebot.tech API on the reqwest backend, with the token from `ONEBOT_API_TOKEN`.
     pub fn from_env() -> Result<Self, Error> {
         Self::with_config(Config::from_env()?)
     }
 
-    /// A client on the reqwest backend with default transport settings.
+    /// A client on the reqwest backend with default transport settings, paced by
+    /// [`ThrottleConfig::onebot`](botwire_transport::ThrottleConfig::onebot) and retried by the default
+    /// [`RetryPolicy`](botwire_transport::RetryPolicy).
     pub fn with_config(config: Config) -> Result<Self, Error> {
         let transport = botwire_transport::ReqwestTransport::new(
             botwire_transport::TransportConfig::default(),
         )?;
-        Ok(Self::new(config, transport))
+        Ok(Self::new(config, default_stack(transport)))
     }
+}
+
+/// `Retry<Throttle<T>>` with this API's limits and the default retry policy.
+#[cfg(any(feature = "reqwest", feature = "ureq"))]
+fn default_stack<T>(backend: T) -> botwire_transport::Retry<botwire_transport::Throttle<T>> {
+    botwire_transport::Retry::new(
+        botwire_transport::Throttle::new(backend, botwire_transport::ThrottleConfig::onebot()),
+        botwire_transport::RetryPolicy::default(),
+    )
 }
 
 /// The blocking client.
@@ -126,18 +144,27 @@ pub mod blocking {
         }
     }
 
+    /// The transport [`Client::with_config`] builds: ureq, under the API's rate limits, with safe retries.
     #[cfg(feature = "ureq")]
-    impl Client<botwire_transport::UreqTransport> {
+    pub type DefaultTransport =
+        botwire_transport::Retry<botwire_transport::Throttle<botwire_transport::UreqTransport>>;
+
+    #[cfg(feature = "ureq")]
+    impl Client<DefaultTransport> {
         /// A client for the onebot.tech API on the ureq backend, with the token from `ONEBOT_API_TOKEN`.
         pub fn from_env() -> Result<Self, Error> {
             Ok(Self::with_config(Config::from_env()?))
         }
 
-        /// A client on the ureq backend with default transport settings.
+        /// A client on the ureq backend with default transport settings, paced by
+        /// [`ThrottleConfig::onebot`](botwire_transport::ThrottleConfig::onebot) and retried by the default
+        /// [`RetryPolicy`](botwire_transport::RetryPolicy).
         pub fn with_config(config: Config) -> Self {
             Self::new(
                 config,
-                botwire_transport::UreqTransport::new(botwire_transport::TransportConfig::default()),
+                crate::client::default_stack(botwire_transport::UreqTransport::new(
+                    botwire_transport::TransportConfig::default(),
+                )),
             )
         }
     }

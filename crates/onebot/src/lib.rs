@@ -36,6 +36,8 @@ pub mod paging;
 
 pub use botwire_core_types::onebot as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
+#[cfg(feature = "reqwest")]
+pub use client::DefaultTransport;
 pub use client::{Client, blocking};
 pub use config::{Config, Platform, TOKEN_ENV};
 pub use endpoint::Endpoint;

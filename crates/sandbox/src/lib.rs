@@ -2,7 +2,8 @@
 //!
 //! Each server runs on its own thread and runtime, so it serves blocking and async clients alike, and stops
 //! when its handle is dropped. It keeps state, answers with the real shapes and the real error bodies, counts
-//! what it receives, and can be told to misbehave ([`Faults`]).
+//! what it receives, and can be told to misbehave ([`Faults`]): scripted or seeded-random faults, and the APIs' rate
+//! [`Limits`] (off until enforced).
 //!
 //! ```
 //! use botwire_sandbox::MaxSandbox;
@@ -21,6 +22,7 @@
 #![allow(clippy::result_large_err)]
 
 mod faults;
+mod limits;
 pub mod max;
 mod observe;
 pub mod onebot;
@@ -29,6 +31,7 @@ mod stats;
 pub mod updates;
 
 pub use faults::{Fault, Faults};
+pub use limits::{LimitKey, LimitRule, Limits, RetryHint};
 pub use max::MaxSandbox;
 pub use onebot::OneBotSandbox;
 pub use stats::Stats;

@@ -8,6 +8,9 @@ pub struct Stats {
     requests: AtomicU64,
     per_route: Mutex<BTreeMap<String, u64>>,
     per_status: Mutex<BTreeMap<u16, u64>>,
+    rate_limited: AtomicU64,
+    injected: AtomicU64,
+    dropped: AtomicU64,
 }
 
 impl Stats {
@@ -19,6 +22,41 @@ impl Stats {
         if let Ok(mut m) = self.per_status.lock() {
             *m.entry(status).or_default() += 1;
         }
+    }
+
+    /// A request refused with 429 because it broke a rate limit (also counted under status 429).
+    pub(crate) fn record_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A fault was applied to a request.
+    pub(crate) fn record_injected(&self) {
+        self.injected.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A request whose connection was closed without a complete answer (counted per route, not per status).
+    pub(crate) fn record_dropped(&self, route: &str) {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.dropped.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut m) = self.per_route.lock() {
+            *m.entry(route.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Requests refused with `429` for breaking a rate limit (injected 429 faults are not counted here; all
+    /// 429s are in [`Stats::status`]`(429)`).
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(Ordering::SeqCst)
+    }
+
+    /// Faults applied (scripted or random).
+    pub fn injected(&self) -> u64 {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    /// Connections closed without a complete answer (dropped or truncated by a fault).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::SeqCst)
     }
 
     /// All requests received.

@@ -45,6 +45,7 @@ impl TransportConfig {
     }
 
     /// Limit on a whole exchange, from sending to the last body byte; `None` waits forever. Default 60 s.
+    /// (The ureq backend applies it to each phase — send, wait for the head, read the body — for speed.)
     /// A request can override it with [`RequestOptions::timeout`].
     #[must_use]
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {

@@ -26,6 +26,10 @@
 //! Both use rustls with the *ring* provider and trust the same roots: Mozilla's (webpki) plus the bundled
 //! Russian Trusted Root CA that signs `platform-api2.max.ru` (see [`TlsRoots`]).
 //!
+//! Policy layers are transports that wrap a transport: [`Throttle`] paces requests under the APIs' rate limits,
+//! [`Retry`] repeats the ones that failed where repeating is safe. The API crates' default clients stack them as
+//! `Retry<Throttle<Backend>>`.
+//!
 //! A transport error never carries a URL with its query string: the OneBot token travels in the query, so
 //! every message is scrubbed (see [`TransportError`]). Tokens themselves live in [`Token`], which prints as
 //! `<redacted>`.
@@ -40,8 +44,11 @@ mod config;
 mod describe;
 mod error;
 mod redact;
+mod retry;
 mod retry_after;
 mod secret;
+mod throttle;
+mod timer;
 #[cfg(feature = "tls")]
 mod tls;
 pub mod url;
@@ -55,8 +62,11 @@ pub use config::{RequestOptions, TransportConfig};
 pub use describe::describe_request;
 pub use error::{Delivery, TransportError, TransportErrorKind};
 pub use redact::{redact_uri, scrub_secrets};
+pub use retry::{Retry, RetryPolicy, retry_after_in_body};
 pub use retry_after::retry_after;
 pub use secret::Token;
+pub use throttle::{DEFAULT_MARGIN, Rate, RateKey, RateRule, RuleKey, Throttle, ThrottleConfig};
+pub use timer::{ManualClock, SleepFuture, Timer};
 #[cfg(feature = "tls")]
 pub use tls::TlsRoots;
 

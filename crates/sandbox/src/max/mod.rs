@@ -103,7 +103,7 @@ impl MaxSandbox {
             updates: hub.clone(),
         });
         let stats = Arc::new(Stats::default());
-        let faults = Arc::new(Faults::default());
+        let faults = Arc::new(Faults::with_limits(crate::Limits::max()));
         let observer = Arc::new(Observer {
             stats: stats.clone(),
             faults: faults.clone(),

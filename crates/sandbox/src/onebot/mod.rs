@@ -101,7 +101,7 @@ impl OneBotSandbox {
             world: Mutex::new(OneBotWorld::default()),
         });
         let stats = Arc::new(Stats::default());
-        let faults = Arc::new(Faults::default());
+        let faults = Arc::new(Faults::with_limits(crate::Limits::onebot()));
         let observer = Arc::new(Observer {
             stats: stats.clone(),
             faults: faults.clone(),
