@@ -2,7 +2,8 @@
 //! every step (the script fails on a step without an answer). The example files are included as modules, so
 //! this is the code `cargo run --example` runs.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+#![allow(clippy::unwrap_used)]
+// test code: a panic is the failure report
 // Each example includes the shared demo script as its own `common` module, exactly as when it runs alone.
 #![allow(clippy::duplicate_mod)]
 

@@ -7,8 +7,8 @@ use botwire_core_types::max::{
     ModifyMembersResult, NewCommentBody, NewMessageBody, SenderAction, SubscriptionRequestBody,
     UserId, VideoAttachmentDetails,
 };
-use botwire_transport::{AsyncTransport, BlockingTransport};
 
+use crate::Error;
 use crate::endpoints::{
     AddAdmins, AddMembers, AnswerCallback, DeleteComment, DeleteMessage, EditChat, EditComment,
     EditMessage, GetAdmins, GetChat, GetCommentById, GetComments, GetMembers, GetMembership,
@@ -17,35 +17,10 @@ use crate::endpoints::{
     SendMessage, Subscribe, UnpinMessage, Unsubscribe,
 };
 use crate::endpoints::{EditMyCommands, GetMe};
-use crate::{Client, Error, blocking};
 
-/// Emits each method twice: `async fn` on [`Client`], plain `fn` on [`blocking::Client`].
-macro_rules! client_methods {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $out:ty = $make:expr;
-    )*) => {
-        impl<T: AsyncTransport> Client<T> {
-            $(
-                $(#[$doc])*
-                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    self.send(&$make).await
-                }
-            )*
-        }
+botwire_transport::client_methods! {
+    error: Error;
 
-        impl<T: BlockingTransport> blocking::Client<T> {
-            $(
-                $(#[$doc])*
-                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    self.send(&$make)
-                }
-            )*
-        }
-    };
-}
-
-client_methods! {
     /// `GET /me`: the bot's own info.
     fn get_me() -> BotInfo = GetMe;
 

@@ -3,43 +3,18 @@
 use botwire_core_types::onebot::{
     Account, ActionResult, BotId, Contact, ContactId, ContactVariable, Page, QueuedMessage, Tag,
 };
-use botwire_transport::{AsyncTransport, BlockingTransport};
 
 #[cfg(feature = "sister-only-methods")]
 use botwire_core_types::onebot::{FlexibleId, TextId, sister};
 
+use crate::Error;
 #[cfg(feature = "sister-only-methods")]
 use crate::endpoints::sister::*;
 use crate::endpoints::*;
-use crate::{Client, Error, blocking};
 
-/// Emits each method twice: `async fn` on [`Client`], plain `fn` on [`blocking::Client`].
-macro_rules! client_methods {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $out:ty = $make:expr;
-    )*) => {
-        impl<T: AsyncTransport> Client<T> {
-            $(
-                $(#[$doc])*
-                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    self.send(&$make).await
-                }
-            )*
-        }
+botwire_transport::client_methods! {
+    error: Error;
 
-        impl<T: BlockingTransport> blocking::Client<T> {
-            $(
-                $(#[$doc])*
-                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    self.send(&$make)
-                }
-            )*
-        }
-    };
-}
-
-client_methods! {
     /// `getMe`: the account that owns the token.
     fn get_me() -> Account = GetMe;
     /// `sendMessage`: a text, image or file to one contact (see [`SendMessage`]). Not retried automatically.

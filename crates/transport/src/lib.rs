@@ -40,6 +40,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+mod client_macros;
 mod config;
 mod describe;
 mod error;
