@@ -12,64 +12,18 @@ mod common;
 
 use std::sync::Arc;
 
-use botwire_core_types::max::{CallbackAnswer, NewMessageBody, ReplyTarget, Update};
-use botwire_max::endpoints::MessageTarget;
+use botwire_core_types::max::Update;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 use botwire_transport::{ReqwestTransport, TransportConfig};
 use futures_util::StreamExt;
 
-/// What the bot does with one update.
+/// Performs the echo bot's replies to one update.
 async fn handle<T: AsyncTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
-    match update {
-        Update::BotStarted(started) => {
-            let text = format!(
-                "Hi {}! Write me anything and I will echo it.",
-                started.user.first_name
-            );
-            client
-                .send_message(started.chat_id, common::greeting_with_buttons(text))
-                .await?;
-        }
-        Update::MessageCreated(created) => {
-            // Voice messages have been seen arriving without `message`; there is nothing to echo then.
-            let Some(message) = created.message else {
-                return Ok(());
-            };
-            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
-            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
-                client
-                    .send_message(chat, NewMessageBody::text(format!("You said: {text}")))
-                    .await?;
-            }
-        }
-        Update::MessageCallback(pressed) => {
-            let payload = pressed.callback.payload.clone().unwrap_or_default();
-            let note = if payload == "ping" {
-                "Pong!"
-            } else {
-                "botwire echo bot"
-            };
-            client
-                .answer_callback(
-                    pressed.callback.callback_id.clone(),
-                    CallbackAnswer::notification(note),
-                )
-                .await?;
-            let target = match pressed.reply_target() {
-                ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
-                ReplyTarget::User(user) => MessageTarget::User(user),
-            };
-            client
-                .send_message(
-                    target,
-                    NewMessageBody::text(format!("You pressed \"{payload}\"")),
-                )
-                .await?;
-        }
-        other => {
-            // New update types arrive as `Update::Unknown` with their JSON; a bot can ignore what it does not use.
-            eprintln!("bot: ignoring a `{}` update", other.kind());
+    for reply in common::echo_replies(update) {
+        match reply {
+            common::Reply::Send(to, body) => drop(client.send_message(to, body).await?),
+            common::Reply::Answer(id, answer) => client.answer_callback(id, answer).await?,
         }
     }
     Ok(())
@@ -109,22 +63,13 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         demo.config(),
         ReqwestTransport::new(TransportConfig::default())?,
     );
-    let stop = StopHandle::new();
-    let script = {
-        let (demo, stop) = (demo.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let played = demo.play();
-            stop.stop();
-            played
-        })
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run_bot(&client, PollConfig::default(), stop))?;
-    script.join().map_err(|_| "the script panicked")??;
-    Ok(demo.transcript())
+    common::run_demo(&demo, |stop| {
+        runtime.block_on(run_bot(&client, PollConfig::default(), stop))
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -11,52 +11,19 @@ mod common;
 
 use std::sync::Arc;
 
-use botwire_core_types::max::{CallbackAnswer, NewMessageBody, ReplyTarget, Update};
+use botwire_core_types::max::Update;
 use botwire_max::blocking::Client;
-use botwire_max::endpoints::MessageTarget;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{BlockingTransport, Config, Error};
 use botwire_transport::{TransportConfig, UreqTransport};
 
+/// Performs the echo bot's replies to one update.
 fn handle<T: BlockingTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
-    match update {
-        Update::BotStarted(started) => {
-            let text = format!(
-                "Hi {}! Write me anything and I will echo it.",
-                started.user.first_name
-            );
-            client.send_message(started.chat_id, common::greeting_with_buttons(text))?;
+    for reply in common::echo_replies(update) {
+        match reply {
+            common::Reply::Send(to, body) => drop(client.send_message(to, body)?),
+            common::Reply::Answer(id, answer) => client.answer_callback(id, answer)?,
         }
-        Update::MessageCreated(created) => {
-            let Some(message) = created.message else {
-                return Ok(());
-            };
-            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
-            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
-                client.send_message(chat, NewMessageBody::text(format!("You said: {text}")))?;
-            }
-        }
-        Update::MessageCallback(pressed) => {
-            let payload = pressed.callback.payload.clone().unwrap_or_default();
-            let note = if payload == "ping" {
-                "Pong!"
-            } else {
-                "botwire echo bot"
-            };
-            client.answer_callback(
-                pressed.callback.callback_id.clone(),
-                CallbackAnswer::notification(note),
-            )?;
-            let target = match pressed.reply_target() {
-                ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
-                ReplyTarget::User(user) => MessageTarget::User(user),
-            };
-            client.send_message(
-                target,
-                NewMessageBody::text(format!("You pressed \"{payload}\"")),
-            )?;
-        }
-        other => eprintln!("bot: ignoring a `{}` update", other.kind()),
     }
     Ok(())
 }
@@ -94,23 +61,12 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         demo.config(),
         UreqTransport::new(TransportConfig::default()),
     );
-    let stop = StopHandle::new();
-    let script = {
-        let (demo, stop) = (demo.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let played = demo.play();
-            stop.stop();
-            played
-        })
-    };
     // A blocking poll can only notice the stop when the held request returns: keep the hold short here.
     let poll = PollConfig {
         timeout_secs: 1,
         ..PollConfig::default()
     };
-    run_bot(&client, poll, stop)?;
-    script.join().map_err(|_| "the script panicked")??;
-    Ok(demo.transcript())
+    common::run_demo(&demo, |stop| run_bot(&client, poll, stop))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

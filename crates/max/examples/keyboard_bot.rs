@@ -14,9 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use botwire_core_types::max::{
-    AttachmentRequest, Button, CallbackAnswer, Keyboard, NewMessageBody, ReplyTarget, Update,
+    AttachmentRequest, Button, CallbackAnswer, Keyboard, NewMessageBody, Update,
 };
-use botwire_max::endpoints::MessageTarget;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 use botwire_transport::{ReqwestTransport, TransportConfig};
@@ -40,66 +39,45 @@ fn menu(pings: u32) -> NewMessageBody {
     body
 }
 
+/// The keyboard bot's replies: like the echo bot, but a button press edits the menu in place (the answer's
+/// `message`) and counts the user's pings.
+fn replies(counters: &Counters, update: Update) -> Vec<common::Reply> {
+    let Update::MessageCallback(pressed) = update else {
+        return common::echo_replies(update);
+    };
+    let payload = pressed.callback.payload.clone().unwrap_or_default();
+    let pings = {
+        let mut counters = counters.lock().unwrap_or_else(|p| p.into_inner());
+        let n = counters
+            .entry(pressed.callback.user.user_id.get())
+            .or_default();
+        if payload == "ping" {
+            *n += 1;
+        }
+        *n
+    };
+    let mut answer = CallbackAnswer::message(menu(pings));
+    answer.notification = Some(if payload == "ping" {
+        "Pong!".into()
+    } else {
+        "A botwire example bot".into()
+    });
+    vec![
+        common::Reply::Answer(pressed.callback.callback_id.clone(), answer),
+        common::pressed_reply(&pressed),
+    ]
+}
+
 async fn handle<T: AsyncTransport>(
     client: &Client<T>,
     counters: &Counters,
     update: Update,
 ) -> Result<(), Error> {
-    match update {
-        Update::BotStarted(started) => {
-            client
-                .send_message(
-                    started.chat_id,
-                    common::greeting_with_buttons(format!(
-                        "Hi {}! This menu keeps count of your pings.",
-                        started.user.first_name
-                    )),
-                )
-                .await?;
+    for reply in replies(counters, update) {
+        match reply {
+            common::Reply::Send(to, body) => drop(client.send_message(to, body).await?),
+            common::Reply::Answer(id, answer) => client.answer_callback(id, answer).await?,
         }
-        Update::MessageCreated(created) => {
-            let Some(message) = created.message else {
-                return Ok(());
-            };
-            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
-            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
-                client
-                    .send_message(chat, NewMessageBody::text(format!("You said: {text}")))
-                    .await?;
-            }
-        }
-        Update::MessageCallback(pressed) => {
-            let payload = pressed.callback.payload.clone().unwrap_or_default();
-            let user = pressed.callback.user.user_id.get();
-            let pings = {
-                let mut counters = counters.lock().unwrap_or_else(|p| p.into_inner());
-                let n = counters.entry(user).or_default();
-                if payload == "ping" {
-                    *n += 1;
-                }
-                *n
-            };
-            let mut answer = CallbackAnswer::message(menu(pings));
-            answer.notification = Some(if payload == "ping" {
-                "Pong!".into()
-            } else {
-                "A botwire example bot".into()
-            });
-            client
-                .answer_callback(pressed.callback.callback_id.clone(), answer)
-                .await?;
-            let target = match pressed.reply_target() {
-                ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
-                ReplyTarget::User(user) => MessageTarget::User(user),
-            };
-            client
-                .send_message(
-                    target,
-                    NewMessageBody::text(format!("You pressed \"{payload}\"")),
-                )
-                .await?;
-        }
-        other => eprintln!("bot: ignoring a `{}` update", other.kind()),
     }
     Ok(())
 }
@@ -139,21 +117,13 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         demo.config(),
         ReqwestTransport::new(TransportConfig::default())?,
     );
-    let stop = StopHandle::new();
-    let script = {
-        let (demo, stop) = (demo.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let played = demo.play();
-            stop.stop();
-            played
-        })
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run_bot(&client, PollConfig::default(), stop))?;
-    script.join().map_err(|_| "the script panicked")??;
+    common::run_demo(&demo, |stop| {
+        runtime.block_on(run_bot(&client, PollConfig::default(), stop))
+    })?;
     // The press edited the menu in place: show what it says now.
     let chat = demo
         .sandbox

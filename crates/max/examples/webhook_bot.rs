@@ -14,10 +14,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use botwire_core_types::max::{
-    CallbackAnswer, NewMessageBody, ReplyTarget, SubscriptionRequestBody, Update,
-};
-use botwire_max::endpoints::MessageTarget;
+use botwire_core_types::max::{SubscriptionRequestBody, Update};
 use botwire_max::webhook::{WebhookConfig, router};
 use botwire_max::{Client, Config, Error};
 use botwire_sandbox::updates::WebhookTarget;
@@ -25,53 +22,13 @@ use botwire_transport::{ReqwestTransport, TransportConfig};
 
 type Bot = Client<ReqwestTransport>;
 
+/// Performs the echo bot's replies to one update.
 async fn handle(client: &Bot, update: Update) -> Result<(), Error> {
-    match update {
-        Update::BotStarted(started) => {
-            let text = format!(
-                "Hi {}! Write me anything and I will echo it.",
-                started.user.first_name
-            );
-            client
-                .send_message(started.chat_id, common::greeting_with_buttons(text))
-                .await?;
+    for reply in common::echo_replies(update) {
+        match reply {
+            common::Reply::Send(to, body) => drop(client.send_message(to, body).await?),
+            common::Reply::Answer(id, answer) => client.answer_callback(id, answer).await?,
         }
-        Update::MessageCreated(created) => {
-            let Some(message) = created.message else {
-                return Ok(());
-            };
-            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
-            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
-                client
-                    .send_message(chat, NewMessageBody::text(format!("You said: {text}")))
-                    .await?;
-            }
-        }
-        Update::MessageCallback(pressed) => {
-            let payload = pressed.callback.payload.clone().unwrap_or_default();
-            let note = if payload == "ping" {
-                "Pong!"
-            } else {
-                "botwire webhook bot"
-            };
-            client
-                .answer_callback(
-                    pressed.callback.callback_id.clone(),
-                    CallbackAnswer::notification(note),
-                )
-                .await?;
-            let target = match pressed.reply_target() {
-                ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
-                ReplyTarget::User(user) => MessageTarget::User(user),
-            };
-            client
-                .send_message(
-                    target,
-                    NewMessageBody::text(format!("You pressed \"{payload}\"")),
-                )
-                .await?;
-        }
-        other => eprintln!("bot: ignoring a `{}` update", other.kind()),
     }
     Ok(())
 }

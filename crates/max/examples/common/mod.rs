@@ -9,13 +9,114 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use botwire_core_types::max::{
-    Attachment, AttachmentRequest, Button, ChatId, Keyboard, Message, NewMessageBody, User,
+    Attachment, AttachmentRequest, Button, CallbackAnswer, ChatId, Keyboard, Message,
+    MessageCallback, NewMessageBody, ReplyTarget, Update, User,
 };
 use botwire_max::Config;
+use botwire_max::endpoints::MessageTarget;
+use botwire_max::polling::StopHandle;
 use botwire_sandbox::MaxSandbox;
 
 /// How long the script waits for one bot answer before giving up.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What a bot does in answer to an update: the example bots decide with plain functions (no I/O) and each one
+/// performs the replies with its own client, async or blocking.
+pub enum Reply {
+    /// `POST /messages`.
+    Send(MessageTarget, NewMessageBody),
+    /// `POST /answers`.
+    Answer(String, CallbackAnswer),
+}
+
+/// The echo bot: greets on Start (with two buttons), echoes texts, answers button presses with a notification
+/// and a message, and ignores the rest (including update types it does not know).
+pub fn echo_replies(update: Update) -> Vec<Reply> {
+    match update {
+        Update::BotStarted(started) => {
+            let text = format!(
+                "Hi {}! Write me anything and I will echo it.",
+                started.user.first_name
+            );
+            vec![Reply::Send(
+                started.chat_id.into(),
+                greeting_with_buttons(text),
+            )]
+        }
+        Update::MessageCreated(created) => {
+            // Voice messages have been seen arriving without `message`; there is nothing to echo then.
+            let Some(message) = created.message else {
+                return Vec::new();
+            };
+            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
+            match (message.chat_id(), message.text(), from_bot) {
+                (Some(chat), Some(text), false) => {
+                    vec![Reply::Send(
+                        chat.into(),
+                        NewMessageBody::text(format!("You said: {text}")),
+                    )]
+                }
+                _ => Vec::new(),
+            }
+        }
+        Update::MessageCallback(pressed) => {
+            let note = if pressed.callback.payload.as_deref() == Some("ping") {
+                "Pong!"
+            } else {
+                "A botwire example bot"
+            };
+            vec![
+                Reply::Answer(
+                    pressed.callback.callback_id.clone(),
+                    CallbackAnswer::notification(note),
+                ),
+                pressed_reply(&pressed),
+            ]
+        }
+        other => {
+            // New update types arrive as `Update::Unknown` with their JSON; a bot ignores what it does not use.
+            eprintln!("bot: ignoring a `{}` update", other.kind());
+            Vec::new()
+        }
+    }
+}
+
+/// "You pressed …", sent where the press came from (the chat, or the presser's dialog when the callback has no
+/// chat id — observed on private dialogs).
+pub fn pressed_reply(pressed: &MessageCallback) -> Reply {
+    let target = match pressed.reply_target() {
+        ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
+        ReplyTarget::User(user) => MessageTarget::User(user),
+    };
+    let payload = pressed.callback.payload.as_deref().unwrap_or_default();
+    Reply::Send(
+        target,
+        NewMessageBody::text(format!("You pressed \"{payload}\"")),
+    )
+}
+
+/// Runs `bot` (which must return when `stop` fires) while the scripted conversation plays on another thread;
+/// returns the transcript.
+pub fn run_demo<E>(
+    demo: &std::sync::Arc<Demo>,
+    bot: impl FnOnce(StopHandle) -> Result<(), E>,
+) -> Result<Vec<String>, Box<dyn std::error::Error>>
+where
+    E: std::error::Error + 'static,
+{
+    let stop = StopHandle::new();
+    let script = {
+        let (demo, stop) = (demo.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let played = demo.play();
+            stop.stop();
+            played
+        })
+    };
+    bot(stop)?;
+    script.join().map_err(|_| "the script panicked")??;
+    Ok(demo.transcript())
+}
 
 /// A text with the demo's two callback buttons, "Ping" and "About".
 pub fn greeting_with_buttons(text: String) -> NewMessageBody {
