@@ -1,4 +1,7 @@
 //! Helpers shared by the workspace integration tests.
+//!
+//! The README is included below so that its Rust snippets compile (and the runnable one runs) with the tests.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![allow(missing_docs)]
 
