@@ -257,3 +257,27 @@ fn answer_callback() {
         &AnswerCallback::new("f9LHodD0cOI", answer).disable_link_preview(false)
     ));
 }
+
+#[test]
+fn get_updates() {
+    use botwire_core_types::max::UpdateType;
+    let poll = GetUpdates {
+        limit: Some(100),
+        timeout: Some(30),
+        marker: Some(25_493_970),
+        types: vec![UpdateType::MessageCreated, UpdateType::MessageCallback],
+    };
+    let req = poll.request(&max::Config::new(TOKEN)).unwrap();
+    // The client waits longer than the server holds the poll.
+    assert_eq!(
+        RequestOptions::of(&req).get_timeout(),
+        Some(std::time::Duration::from_secs(45))
+    );
+    insta::assert_snapshot!(show(&poll));
+}
+
+#[test]
+fn get_upload_url() {
+    use botwire_core_types::max::UploadType;
+    insta::assert_snapshot!(show(&GetUploadUrl::new(UploadType::Video)));
+}
