@@ -1,4 +1,5 @@
-//! Long polling on both backends against the sandbox: 10,000 updates with malformed ones, 429s and 5xx mixed in —
+//! Long polling on both backends against the sandbox: 10,000 updates with malformed ones, 429s, 5xx, dropped
+//! connections, truncated and malformed answers mixed in —
 //! every valid update delivered exactly once and in order, every malformed one reported — and restarts from a
 //! saved checkpoint that neither lose nor repeat anything.
 
@@ -60,6 +61,16 @@ fn fill(sb: &MaxSandbox) -> usize {
         Fault::Status(500, "<html>oops</html>".into()),
         Fault::Status(502, String::new()),
         Fault::Status(429, String::new()),
+        // Dropped connections and broken answers: the batch was taken but not committed (the marker moves only
+        // with the next request), so asking again with the same marker loses and repeats nothing.
+        Fault::DropBeforeHandler,
+        Fault::DropAfterHandler,
+        Fault::DropAfterHead,
+        Fault::TruncatedBody,
+        Fault::MalformedJson,
+        Fault::TooManyRequests {
+            retry_after: Some(Duration::from_millis(3)),
+        },
     ] {
         sb.faults().push(fault);
     }
@@ -106,7 +117,12 @@ fn ten_thousand_updates_blocking() {
     }
     assert!(tally.done(malformed));
     assert_eq!(sb.faults().pending(), 0, "every injected fault was hit");
-    assert!(sb.stats().status(429) >= 2 && sb.stats().status(503) >= 1);
+    assert!(sb.stats().status(429) >= 3 && sb.stats().status(503) >= 1);
+    assert!(
+        sb.stats().dropped() >= 3,
+        "dropped: {}",
+        sb.stats().dropped()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
