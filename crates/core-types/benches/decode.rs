@@ -44,7 +44,7 @@ fn decode(c: &mut Criterion) {
     assert!(batch.updates.iter().all(Result::is_ok));
     let mut group = c.benchmark_group("decode_100_updates");
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function("serde_json_value", |b| {
+    group.bench_function("value", |b| {
         b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap()))
     });
     group.bench_function("typed_update_batch", |b| {
