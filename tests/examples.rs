@@ -3,8 +3,7 @@
 //! this is the code `cargo run --example` runs.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-// Each example includes the shared demo script as its own `common` module, exactly as when it runs alone.
-#![allow(clippy::duplicate_mod)]
+#![allow(clippy::duplicate_mod)] // each example includes the demo script as its own `common` module, as when alone
 
 #[allow(dead_code)]
 #[path = "../crates/max/examples/echo_bot.rs"]

@@ -28,7 +28,11 @@ fn fill(sb: &MaxSandbox) {
 }
 
 fn poll_config() -> PollConfig {
-    PollConfig { min_interval: Duration::ZERO, timeout_secs: 1, ..PollConfig::default() }
+    PollConfig {
+        min_interval: Duration::ZERO,
+        timeout_secs: 1,
+        ..PollConfig::default()
+    }
 }
 
 fn config(sb: &MaxSandbox) -> Config {
@@ -80,7 +84,8 @@ fn long_poll(c: &mut Criterion) {
     group.sample_size(10);
 
     let sb = MaxSandbox::start().unwrap();
-    let ureq_client = blocking::Client::new(config(&sb), UreqTransport::new(TransportConfig::default()));
+    let ureq_client =
+        blocking::Client::new(config(&sb), UreqTransport::new(TransportConfig::default()));
     let before = memory_kib();
     fill(&sb);
     blocking_run(&ureq_client);
@@ -102,8 +107,14 @@ fn long_poll(c: &mut Criterion) {
         })
     });
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let reqwest_client = Client::new(config(&sb), ReqwestTransport::new(TransportConfig::default()).unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reqwest_client = Client::new(
+        config(&sb),
+        ReqwestTransport::new(TransportConfig::default()).unwrap(),
+    );
     group.bench_function("reqwest", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -117,7 +128,10 @@ fn long_poll(c: &mut Criterion) {
         })
     });
     let end = memory_kib();
-    eprintln!("memory after all runs: RSS {} KiB (peak {} KiB)", end.0, end.1);
+    eprintln!(
+        "memory after all runs: RSS {} KiB (peak {} KiB)",
+        end.0, end.1
+    );
     group.finish();
 }
 
