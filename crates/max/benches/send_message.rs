@@ -168,6 +168,60 @@ fn variants<'a>(t: &'a Target, rt: &'a tokio::runtime::Runtime) -> Vec<Variant<'
     ]
 }
 
+/// A/B-only variants that split the reqwest gap: the bare floor with botwire's default timeouts, botwire without
+/// timeouts, and botwire's transport alone (a prebuilt request, decoded by hand: no endpoint, no client).
+fn diagnostics<'a>(t: &'a Target, rt: &'a tokio::runtime::Runtime) -> Vec<Variant<'a>> {
+    let defaults = TransportConfig::default();
+    let bare_timeouts = reqwest::Client::builder()
+        .connect_timeout(
+            defaults
+                .get_connect_timeout()
+                .expect("default connect timeout"),
+        )
+        .timeout(defaults.get_timeout().expect("default timeout"))
+        .build()
+        .expect("reqwest");
+    let untimed = botwire_max::Client::new(
+        t.config(),
+        ReqwestTransport::new(
+            TransportConfig::default()
+                .timeout(None)
+                .connect_timeout(None),
+        )
+        .expect("reqwest"),
+    );
+    let transport = ReqwestTransport::new(TransportConfig::default()).expect("reqwest");
+    let chat = t.chat;
+    vec![
+        (
+            "reqwest/bare_timeouts",
+            Box::new(move || rt.block_on(bare_reqwest(&bare_timeouts, t))),
+        ),
+        (
+            "reqwest/botwire_untimed",
+            Box::new(move || {
+                rt.block_on(untimed.send_message(chat, NewMessageBody::text(TEXT)))
+                    .expect("send_message");
+            }),
+        ),
+        (
+            "reqwest/transport_only",
+            Box::new(move || {
+                use botwire_transport::AsyncTransport;
+                let body = serde_json::to_vec(&NewMessageBody::text(TEXT)).expect("encode");
+                let req = http::Request::post(&t.url)
+                    .header("authorization", t.sb.token())
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .expect("request");
+                let resp = rt.block_on(transport.execute(req)).expect("call");
+                let sent: SendMessageResult = serde_json::from_slice(resp.body()).expect("decode");
+                assert!(sent.message.body.is_some());
+            }),
+        ),
+    ]
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -199,7 +253,8 @@ criterion_group! {
 /// hits every variant alike; prints the median over rounds of each variant's per-call time and its ratio to the
 /// bare client of its backend within the same round. Run with
 /// `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench send_message`
-/// (`BOTWIRE_AB_ROUNDS` / `BOTWIRE_AB_CALLS` override 31 / 200, e.g. for a profiling run).
+/// (`BOTWIRE_AB_ROUNDS` / `BOTWIRE_AB_CALLS` override 31 / 200, and `BOTWIRE_AB_ONLY=reqwest/bare,reqwest/botwire`
+/// keeps only the named variants, e.g. for a profiling run under callgrind).
 fn interleaved() {
     let env = |name: &str, default: u32| {
         std::env::var(name)
@@ -213,8 +268,9 @@ fn interleaved() {
     let t = Target::start();
     let rt = runtime();
     let mut variants = variants(&t, &rt);
+    variants.extend(diagnostics(&t, &rt));
     if let Some(only) = &only {
-        variants.retain(|(n, _)| n.contains(only.as_str()));
+        variants.retain(|(n, _)| only.split(',').any(|o| o == *n));
     }
     let mut per_call: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     for _ in 0..rounds {
