@@ -12,7 +12,8 @@ cargo xtask <task>
   msrv    check that no locked dependency needs a newer compiler than the declared rust-version
   deps    dependency counts of botwire-max with only ureq and with only reqwest
   bench   every benchmark (cargo bench --workspace --all-features), then a table of criterion's estimates
-          (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate
+          (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate, then the paired
+          A/B runs of the GET /me and POST /messages request benches
 ";
 
 /// Crates whose backend features must build alone and together.
@@ -188,8 +189,28 @@ fn deps() -> Result<(), String> {
 fn bench() -> Result<(), String> {
     cargo(&["bench", "--workspace", "--all-features"], &[])?;
     print!("{}", bench_table()?);
+    // Criterion measures one function after another, so load from other processes on a shared machine skews the
+    // ratios above; the paired mode interleaves rounds of every variant and reports the median per-round ratio.
+    for bench in PAIRED_BENCHES {
+        println!("\npaired A/B, botwire-max bench `{bench}` (median per-round ratio to bare):");
+        cargo(
+            &[
+                "bench",
+                "--quiet",
+                "--package",
+                "botwire-max",
+                "--all-features",
+                "--bench",
+                bench,
+            ],
+            &[("BOTWIRE_AB", "1")],
+        )?;
+    }
     Ok(())
 }
+
+/// Request benches that also have the interleaved A/B mode (`BOTWIRE_AB=1`).
+const PAIRED_BENCHES: &[&str] = &["get_me", "send_message"];
 
 /// Functions a group's other members are compared with, when the group has one.
 const BASELINES: &[&str] = &["bare", "value"];
