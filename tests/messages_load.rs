@@ -243,15 +243,12 @@ fn proves_not_processed(e: &max::Error) -> bool {
 struct Sends {
     /// Returned the message.
     ok: Vec<String>,
-    /// `outcome_unknown()`: may or may not have been processed.
+    /// `outcome_unknown()`: may or may not have been processed (dropped after sending, or a 5xx answer).
     unknown: Vec<String>,
     /// Refused or never sent: not processed.
     not_processed: Vec<String>,
     /// A 2xx answer whose body did not decode (malformed JSON): the server processed it.
     undecodable_2xx: Vec<String>,
-    /// A 5xx answer: the retry layer does not repeat a non-idempotent write on 5xx, and the error's
-    /// `outcome_unknown()` is `false` although the server may have processed it (5xx after the handler).
-    server_error: Vec<String>,
 }
 
 /// A read the caller repeats until it succeeds. The retry layer rides out transport faults; the caller repeats
@@ -298,9 +295,6 @@ both_backends!(
                 Err(e) if proves_not_processed(e) => &mut sends.not_processed,
                 Err(max::Error::Decode { status, .. }) if (200..300).contains(status) => {
                     &mut sends.undecodable_2xx
-                }
-                Err(max::Error::Api(api)) if api.status.is_server_error() => {
-                    &mut sends.server_error
                 }
                 Err(e) => panic!("send {i}: unexpected error {e:?}"),
             };
@@ -353,18 +347,16 @@ both_backends!(
         );
         assert_eq!(present(&sends.not_processed), 0, "refused sends are absent");
         let unknown_stored = present(&sends.unknown);
-        let server_error_stored = present(&sends.server_error);
         assert_eq!(
             stored.len(),
-            sends.ok.len() + sends.undecodable_2xx.len() + unknown_stored + server_error_stored,
+            sends.ok.len() + sends.undecodable_2xx.len() + unknown_stored,
             "nothing stored that no call accounts for"
         );
         assert_eq!(
             sends.ok.len()
                 + sends.unknown.len()
                 + sends.not_processed.len()
-                + sends.undecodable_2xx.len()
-                + sends.server_error.len(),
+                + sends.undecodable_2xx.len(),
             plan.len()
         );
 
@@ -373,7 +365,7 @@ both_backends!(
         // request is accounted for by a fault.
         let stats = sb.stats();
         let posts = stats.route("POST /messages");
-        let failed = sends.unknown.len() + sends.server_error.len() + sends.undecodable_2xx.len();
+        let failed = sends.unknown.len() + sends.undecodable_2xx.len();
         assert!(sends.ok.len() > plan.len() / 2, "{sends:?}");
         assert!(
             !sends.unknown.is_empty(),
@@ -394,7 +386,7 @@ both_backends!(
         );
         println!(
             "sends {}: ok {}, outcome unknown {} (stored {}), not processed {}, undecodable 2xx {}, \
-             5xx {} (stored {}); failed for good {failed}; POST /messages {posts}; reads {reads} \
+             failed for good {failed}; POST /messages {posts}; reads {reads} \
              (+{read_repeats} caller repeats); requests {requests}, faults injected {}, dropped {}; \
              statuses {:?}",
             plan.len(),
@@ -403,8 +395,6 @@ both_backends!(
             unknown_stored,
             sends.not_processed.len(),
             sends.undecodable_2xx.len(),
-            sends.server_error.len(),
-            server_error_stored,
             stats.injected(),
             stats.dropped(),
             stats.by_status(),

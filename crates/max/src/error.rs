@@ -127,10 +127,16 @@ impl Error {
         }
     }
 
-    /// `true` when the request may have been processed although no answer arrived (the connection dropped after
-    /// sending). Repeating such a write could perform it twice.
+    /// `true` when the request may have been processed although it did not succeed: no answer arrived (the
+    /// connection dropped after sending), or the server answered 5xx (it failed somewhere, possibly after storing
+    /// the write). Repeating such a write could perform it twice. 429 and other 4xx answers mean the server did
+    /// not perform it.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.delivery() == Delivery::Unknown)
+        match self {
+            Error::Transport(e) => e.delivery() == Delivery::Unknown,
+            Error::Api(e) => e.status.is_server_error(),
+            _ => false,
+        }
     }
 
     /// `true` for `401` / `403` with `verify.token` or `deprecated.token`: the token is wrong or revoked.

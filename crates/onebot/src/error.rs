@@ -113,9 +113,15 @@ impl Error {
         }
     }
 
-    /// `true` when the request may have been processed although no answer arrived.
+    /// `true` when the request may have been processed although it did not succeed: no answer arrived (the
+    /// connection dropped after sending), or the server answered 5xx (it failed somewhere, possibly after storing
+    /// the write). 429 and 422 mean the server did not perform it.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.delivery() == Delivery::Unknown)
+        match self {
+            Error::Transport(e) => e.delivery() == Delivery::Unknown,
+            Error::Api { status, .. } => status.is_server_error(),
+            _ => false,
+        }
     }
 
     /// `true` for 401 and 403: the token is wrong, revoked, or the account lacks the PRO plan.
