@@ -133,18 +133,16 @@ pub struct Poller {
     failures: u32,
     wait: Option<Duration>,
     last_request: Option<Instant>,
-    rng: u64,
+    jitter: botwire_transport::Jitter,
 }
 
 impl Poller {
     /// A poller with these settings.
     pub fn new(config: PollConfig) -> Self {
-        let seed = config.jitter_seed.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0x9E37_79B9_7F4A_7C15)
-        });
+        let jitter = config.jitter_seed.map_or_else(
+            botwire_transport::Jitter::from_clock,
+            botwire_transport::Jitter::new,
+        );
         Self {
             marker: config.start.marker,
             skip: config.start.skip,
@@ -155,7 +153,7 @@ impl Poller {
             failures: 0,
             wait: None,
             last_request: None,
-            rng: seed | 1,
+            jitter,
         }
     }
 
@@ -282,12 +280,8 @@ impl Poller {
             .initial
             .saturating_mul(1 << exp)
             .min(self.config.backoff.max);
-        // xorshift64: jitter without a dependency; the seed is configurable for repeatable tests.
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        let fraction = 0.5 + (self.rng % 1000) as f64 / 2000.0;
-        let jittered = base.mul_f64(fraction);
+        // Jitter in [½d, d]: spreads retries of many bots without ever hammering a refusing server.
+        let jittered = self.jitter.between(base / 2, base);
         self.wait =
             Some(server_wait.map_or(jittered, |w| w.max(jittered.min(self.config.backoff.max))));
     }

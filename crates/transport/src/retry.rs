@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::Jitter;
 use crate::{
     AsyncTransport, BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, Timer,
     TransportError,
@@ -101,29 +102,6 @@ impl RetryPolicy {
     }
 }
 
-/// SplitMix64: a tiny, good-enough generator for jitter; no dependency.
-#[derive(Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, max]`.
-    fn below(&mut self, max: Duration) -> Duration {
-        let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
-        if nanos == 0 {
-            return Duration::ZERO;
-        }
-        Duration::from_nanos(self.next() % (nanos.saturating_add(1)).max(1))
-    }
-}
-
 /// The numeric `retry_after` (seconds) of a JSON error body, top level or under `parameters` (Telegram style).
 ///
 /// ```
@@ -159,7 +137,7 @@ enum Step {
 struct Shared {
     policy: RetryPolicy,
     timer: Timer,
-    rng: Mutex<Rng>,
+    rng: Mutex<Jitter>,
 }
 
 /// A transport that repeats failed requests where that is safe.
@@ -208,18 +186,13 @@ impl<T> Retry<T> {
     }
 
     fn build(inner: T, policy: RetryPolicy, timer: Timer) -> Self {
-        let seed = policy.seed.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0x5EED)
-        });
+        let jitter = policy.seed.map_or_else(Jitter::from_clock, Jitter::new);
         Self {
             inner,
             shared: Arc::new(Shared {
                 policy,
                 timer,
-                rng: Mutex::new(Rng(seed)),
+                rng: Mutex::new(jitter),
             }),
         }
     }
