@@ -6,24 +6,17 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
+mod common;
+
 use std::time::Duration;
 
 use botwire_max::types::BotInfo;
 use botwire_sandbox::MaxSandbox;
-use botwire_transport::{
-    ReqwestTransport, Retry, RetryPolicy, Throttle, ThrottleConfig, TransportConfig, UreqTransport,
-};
+use botwire_transport::{ReqwestTransport, TransportConfig, UreqTransport};
 use criterion::{Criterion, criterion_group};
 
 fn config(sb: &MaxSandbox) -> botwire_max::Config {
     botwire_max::Config::new(sb.token()).with_base_url(sb.base_url())
-}
-
-fn layers<T>(inner: T) -> Retry<Throttle<T>> {
-    Retry::new(
-        Throttle::new(inner, ThrottleConfig::unlimited()),
-        RetryPolicy::default(),
-    )
 }
 
 fn ureq_group(c: &mut Criterion, sb: &MaxSandbox) {
@@ -39,7 +32,7 @@ fn ureq_group(c: &mut Criterion, sb: &MaxSandbox) {
     );
     let layered = botwire_max::blocking::Client::new(
         config(sb),
-        layers(UreqTransport::new(TransportConfig::default())),
+        common::layers(UreqTransport::new(TransportConfig::default())),
     );
     let mut g = c.benchmark_group("get_me_ureq");
     g.bench_function("bare", |b| {
@@ -77,7 +70,7 @@ fn reqwest_group(c: &mut Criterion, sb: &MaxSandbox) {
     );
     let layered = botwire_max::Client::new(
         config(sb),
-        layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
+        common::layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
     );
     let mut g = c.benchmark_group("get_me_reqwest");
     g.bench_function("bare", |b| {
@@ -116,19 +109,8 @@ criterion_group! {
     targets = get_me
 }
 
-/// Interleaved A/B: rounds of `CALLS` calls per variant, one after the other, so that load from other processes
-/// hits every variant alike; prints the median over rounds of each variant's per-call time and its ratio to bare
-/// within the same round. Run with `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench get_me`.
+/// The paired A/B run ([`common::interleaved`]): `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench get_me`.
 fn interleaved() {
-    // Overridable for profiling runs (e.g. under callgrind with BOTWIRE_AB_ROUNDS=1).
-    let env = |name: &str, default: u32| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let rounds = env("BOTWIRE_AB_ROUNDS", 31);
-    let calls = env("BOTWIRE_AB_CALLS", 200);
     let sb = MaxSandbox::start().expect("sandbox");
     let url = format!("{}/me", sb.base_url());
     let token = sb.token().to_owned();
@@ -142,7 +124,7 @@ fn interleaved() {
     );
     let ureq_layers = botwire_max::blocking::Client::new(
         config(&sb),
-        layers(UreqTransport::new(TransportConfig::default())),
+        common::layers(UreqTransport::new(TransportConfig::default())),
     );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -155,7 +137,7 @@ fn interleaved() {
     );
     let reqwest_layers = botwire_max::Client::new(
         config(&sb),
-        layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
+        common::layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
     );
     let raw_transport = UreqTransport::new(TransportConfig::default());
     let agent_timeouts: ureq::Agent = ureq::Agent::config_builder()
@@ -163,7 +145,7 @@ fn interleaved() {
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into();
-    let agent_redirects: ureq::Agent = ureq::Agent::config_builder()
+    let agent_phase_timeouts: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(10)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
@@ -176,8 +158,13 @@ fn interleaved() {
             .body(Vec::new())
             .expect("request")
     };
-    type Variant<'a> = (&'static str, Box<dyn Fn() + 'a>);
-    let variants: Vec<Variant<'_>> = vec![
+    // The same bare exchange through a given agent: only the agent's configuration differs between variants.
+    let run_with = |agent: &ureq::Agent| {
+        let mut resp = agent.run(raw_request()).expect("call");
+        let body = resp.body_mut().read_to_vec().expect("body");
+        let _: BotInfo = serde_json::from_slice(&body).expect("decode");
+    };
+    let variants: Vec<common::Variant<'_>> = vec![
         (
             "ureq/bare",
             Box::new(|| {
@@ -190,29 +177,14 @@ fn interleaved() {
                 let _: BotInfo = serde_json::from_slice(&body).expect("decode");
             }),
         ),
-        (
-            "ureq/bare_run_http_vec",
-            Box::new(|| {
-                let mut resp = agent.run(raw_request()).expect("call");
-                let body = resp.body_mut().read_to_vec().expect("body");
-                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
-            }),
-        ),
+        ("ureq/bare_run_http_vec", Box::new(|| run_with(&agent))),
         (
             "ureq/bare_timeout_global",
-            Box::new(|| {
-                let mut resp = agent_timeouts.run(raw_request()).expect("call");
-                let body = resp.body_mut().read_to_vec().expect("body");
-                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
-            }),
+            Box::new(|| run_with(&agent_timeouts)),
         ),
         (
             "ureq/bare_phase_timeouts",
-            Box::new(|| {
-                let mut resp = agent_redirects.run(raw_request()).expect("call");
-                let body = resp.body_mut().read_to_vec().expect("body");
-                let _: BotInfo = serde_json::from_slice(&body).expect("decode");
-            }),
+            Box::new(|| run_with(&agent_phase_timeouts)),
         ),
         (
             "ureq/transport_only",
@@ -262,51 +234,9 @@ fn interleaved() {
             }),
         ),
     ];
-    let mut per_call: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    for _ in 0..rounds {
-        for (i, (_, f)) in variants.iter().enumerate() {
-            let start = std::time::Instant::now();
-            for _ in 0..calls {
-                f();
-            }
-            per_call[i].push(start.elapsed().as_secs_f64() * 1e6 / f64::from(calls));
-        }
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    for (i, (name, _)) in variants.iter().enumerate() {
-        let bare_index = if name.starts_with("ureq") {
-            0
-        } else {
-            variants
-                .iter()
-                .position(|(n, _)| *n == "reqwest/bare")
-                .unwrap_or(0)
-        };
-        let mut ratios: Vec<f64> = per_call[i]
-            .iter()
-            .zip(&per_call[bare_index])
-            .map(|(v, b)| v / b)
-            .collect();
-        let mut times = per_call[i].clone();
-        println!(
-            "{name:<24} median {:>8.2} µs/call   median ratio to bare {:.3}",
-            median(&mut times),
-            median(&mut ratios)
-        );
-    }
+    common::interleaved(variants, common::timed);
 }
 
 fn main() {
-    // reqwest::Client::new() (the bare floor) needs a process-wide rustls provider; botwire's transport brings
-    // its own and is unaffected.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    if std::env::var_os("BOTWIRE_AB").is_some() {
-        interleaved();
-        return;
-    }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    common::main(interleaved, benches);
 }

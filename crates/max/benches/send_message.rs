@@ -9,14 +9,14 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use botwire_core_types::max::{ChatId, NewMessageBody, SendMessageResult};
 use botwire_sandbox::MaxSandbox;
 use botwire_sandbox::max::BotRole;
-use botwire_transport::{
-    ReqwestTransport, Retry, RetryPolicy, Throttle, ThrottleConfig, TransportConfig, UreqTransport,
-};
+use botwire_transport::{ReqwestTransport, TransportConfig, UreqTransport};
 use criterion::{Criterion, criterion_group};
 
 /// A typical short bot answer.
@@ -54,19 +54,8 @@ impl Target {
     /// Times `iters` calls of `f` from an emptied chat (criterion's `iter_custom`).
     fn timed(&self, iters: u64, f: &mut dyn FnMut()) -> Duration {
         self.clear();
-        let start = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        start.elapsed()
+        common::timed(iters, f)
     }
-}
-
-fn layers<T>(inner: T) -> Retry<Throttle<T>> {
-    Retry::new(
-        Throttle::new(inner, ThrottleConfig::unlimited()),
-        RetryPolicy::default(),
-    )
 }
 
 fn bare_agent() -> ureq::Agent {
@@ -107,7 +96,7 @@ async fn bare_reqwest(client: &reqwest::Client, t: &Target) {
 }
 
 /// Every variant, as a call that blocks until the message is sent and parsed.
-type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+use common::Variant;
 
 fn variants<'a>(t: &'a Target, rt: &'a tokio::runtime::Runtime) -> Vec<Variant<'a>> {
     let agent = bare_agent();
@@ -117,7 +106,7 @@ fn variants<'a>(t: &'a Target, rt: &'a tokio::runtime::Runtime) -> Vec<Variant<'
     );
     let ureq_layers = botwire_max::blocking::Client::new(
         t.config(),
-        layers(UreqTransport::new(TransportConfig::default())),
+        common::layers(UreqTransport::new(TransportConfig::default())),
     );
     let bare = reqwest::Client::new();
     let reqwest_client = botwire_max::Client::new(
@@ -126,7 +115,7 @@ fn variants<'a>(t: &'a Target, rt: &'a tokio::runtime::Runtime) -> Vec<Variant<'
     );
     let reqwest_layers = botwire_max::Client::new(
         t.config(),
-        layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
+        common::layers(ReqwestTransport::new(TransportConfig::default()).expect("reqwest")),
     );
     let chat = t.chat;
     vec![
@@ -249,72 +238,15 @@ criterion_group! {
     targets = send_message
 }
 
-/// Interleaved A/B: rounds of `CALLS` calls per variant, one after the other, so that load from other processes
-/// hits every variant alike; prints the median over rounds of each variant's per-call time and its ratio to the
-/// bare client of its backend within the same round. Run with
-/// `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench send_message`
-/// (`BOTWIRE_AB_ROUNDS` / `BOTWIRE_AB_CALLS` override 31 / 200, and `BOTWIRE_AB_ONLY=reqwest/bare,reqwest/botwire`
-/// keeps only the named variants, e.g. for a profiling run under callgrind).
+/// The paired A/B run ([`common::interleaved`]): `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench send_message`.
 fn interleaved() {
-    let env = |name: &str, default: u32| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let rounds = env("BOTWIRE_AB_ROUNDS", 31);
-    let calls = env("BOTWIRE_AB_CALLS", 200);
-    let only = std::env::var("BOTWIRE_AB_ONLY").ok();
     let t = Target::start();
     let rt = runtime();
     let mut variants = variants(&t, &rt);
     variants.extend(diagnostics(&t, &rt));
-    if let Some(only) = &only {
-        variants.retain(|(n, _)| only.split(',').any(|o| o == *n));
-    }
-    let mut per_call: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    for _ in 0..rounds {
-        for (i, (_, f)) in variants.iter_mut().enumerate() {
-            let elapsed = t.timed(u64::from(calls), f);
-            per_call[i].push(elapsed.as_secs_f64() * 1e6 / f64::from(calls));
-        }
-    }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    for (i, (name, _)) in variants.iter().enumerate() {
-        let backend = name.split('/').next().unwrap_or_default();
-        let bare = variants
-            .iter()
-            .position(|(n, _)| *n == format!("{backend}/bare"));
-        let ratio = bare.map(|b| {
-            median(
-                per_call[i]
-                    .iter()
-                    .zip(&per_call[b])
-                    .map(|(v, b)| v / b)
-                    .collect(),
-            )
-        });
-        println!(
-            "{name:<24} median {:>8.2} µs/call   median ratio to bare {}",
-            median(per_call[i].clone()),
-            ratio
-                .map(|r| format!("{r:.3}"))
-                .unwrap_or_else(|| "-".into())
-        );
-    }
+    common::interleaved(variants, |iters, f| t.timed(iters, f));
 }
 
 fn main() {
-    // reqwest::Client::new() (the bare floor) needs a process-wide rustls provider; botwire's transport brings
-    // its own and is unaffected.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    if std::env::var_os("BOTWIRE_AB").is_some() {
-        interleaved();
-        return;
-    }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    common::main(interleaved, benches);
 }
