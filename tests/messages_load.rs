@@ -18,8 +18,9 @@ use botwire_transport::{
 };
 
 /// Both sides run this many times faster than the real limits: per chat 2 per 100 ms, the bot 30 per 100 ms.
-/// The client keeps its unscaled 50 ms margin, so a chat's messages leave 75 ms apart and 100 messages per chat
-/// take about 7.5 s instead of 52.5 s.
+/// The client keeps its unscaled 5 ms margin: two of a chat's messages leave at least 105 ms (plus the answer's
+/// latency) after the two before them, so 100 messages per chat take about 5.5 s instead of 50 s. The throttle's
+/// window bound (a request waits for the answers `N` places back) keeps this at 0 × 429 when the CPU is busy.
 const SCALE: f64 = 10.0;
 
 /// The default stack of `Client::with_config`, with the MAX preset scaled like the sandbox and the default retry

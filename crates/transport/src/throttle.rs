@@ -1,7 +1,8 @@
 //! Client-side rate limiting: a transport that delays requests so the server never sees more than its limits.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use botwire_core_types::limits;
@@ -152,7 +153,8 @@ impl RateKey {
 ///     .rule_rate("messages", Rate::per_second(1))
 ///     .scale(10.0); // ten times faster, for a quick test against a sandbox scaled the same way
 /// assert_eq!(cfg.get_global(), Some(Rate::per_second(30)));
-/// assert_eq!(cfg.interval(Rate::per_second(30)), Duration::from_millis(5));
+/// assert_eq!(cfg.interval(Rate::per_second(30)), Duration::from_nanos(3_333_333));
+/// assert_eq!(cfg.window(Rate::per_second(30)), Duration::from_millis(105)); // 100 ms + the unscaled 5 ms margin
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThrottleConfig {
@@ -162,8 +164,12 @@ pub struct ThrottleConfig {
     scale: f64,
 }
 
-/// The default safety margin added to every window before dividing it into gaps.
-pub const DEFAULT_MARGIN: Duration = Duration::from_millis(50);
+/// The default safety margin added to every window (see [`ThrottleConfig::margin`]).
+///
+/// The window bound of [`Throttle`] holds without a margin; 5 ms covers a server that counts a window with both
+/// ends included or with a coarse clock. (It was 50 ms when pacing relied on departure times alone, and that
+/// still let a starved client through with 429s.)
+pub const DEFAULT_MARGIN: Duration = Duration::from_millis(5);
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
@@ -250,8 +256,9 @@ impl ThrottleConfig {
         self
     }
 
-    /// The time added to every window before it is divided into gaps (default [`DEFAULT_MARGIN`]). It absorbs
-    /// the jitter between sending and the server's count, so it is not scaled by [`ThrottleConfig::scale`].
+    /// The time added to every window (default [`DEFAULT_MARGIN`]): the time kept between the answer of a
+    /// request and the release of the request `N` places after it. It covers the server's clock, not ours, so
+    /// it is not scaled by [`ThrottleConfig::scale`].
     #[must_use]
     pub fn margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
@@ -278,71 +285,289 @@ impl ThrottleConfig {
         &self.rules
     }
 
-    /// The gap kept between two requests under `rate`: `(per / scale + margin) / count`.
+    /// The smoothing gap between two consecutive departures under `rate`: `per / scale / count`.
     pub fn interval(&self, rate: Rate) -> Duration {
-        (rate.per.div_f64(self.scale) + self.margin) / rate.count
+        rate.per.div_f64(self.scale) / rate.count
+    }
+
+    /// The window bound under `rate`: `per / scale + margin` between the answer of a request and the release of
+    /// the request `count` places after it.
+    pub fn window(&self, rate: Rate) -> Duration {
+        rate.per.div_f64(self.scale) + self.margin
     }
 }
 
+/// The pacing of one limit: the smoothing gap, and how many requests may share one window.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    /// Requests per window.
+    count: usize,
+    /// The window (scaled) plus the margin: the time kept between the completion of a request and the
+    /// release of the request `count` places after it.
+    window: Duration,
+    /// The gap between two consecutive departures under this limit alone (window / count, scaled).
+    gap: Duration,
+}
+
+/// One request's place under one limit.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u64,
+    /// When its answer (or failure) came back; `None` while it waits to leave or is on the way.
+    done: Option<Duration>,
+    /// The bucket as it was before this slot was pushed, to give the place back when the request is dropped
+    /// before it left and nothing reserved after it.
+    undo: Undo,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Undo {
+    next: Duration,
+    floor: Option<Duration>,
+    /// The slot this one pushed out of the window: its id and completion.
+    evicted: Option<(u64, Option<Duration>)>,
+}
+
+/// One limit's state for one key.
+#[derive(Debug, Default)]
+struct Bucket {
+    /// The earliest departure of the next request under the smoothing gap (GCRA's theoretical arrival time).
+    next: Duration,
+    /// The latest completion among the requests that have left `slots`.
+    floor: Option<Duration>,
+    /// The latest `count` requests (or fewer), in the order they reserved.
+    slots: VecDeque<Slot>,
+}
+
+impl Bucket {
+    /// The earliest departure this bucket allows a new request, or `None` while the request it would push out
+    /// of the window is still on its way (its completion time, which the bound starts from, is not known yet).
+    fn earliest(&self, pace: Pace) -> Option<Duration> {
+        let mut at = self.next;
+        let evicted = if self.slots.len() >= pace.count {
+            Some(self.slots.front()?.done?)
+        } else {
+            None
+        };
+        if let Some(done) = self.floor.max(evicted) {
+            at = at.max(done + pace.window);
+        }
+        Some(at)
+    }
+
+    fn push(&mut self, pace: Pace, id: u64, at: Duration) {
+        let mut undo = Undo {
+            next: self.next,
+            floor: self.floor,
+            evicted: None,
+        };
+        if self.slots.len() >= pace.count
+            && let Some(old) = self.slots.pop_front()
+        {
+            self.floor = self.floor.max(old.done);
+            undo.evicted = Some((old.id, old.done));
+        }
+        self.slots.push_back(Slot {
+            id,
+            done: None,
+            undo,
+        });
+        self.next = at + pace.gap;
+    }
+
+    /// Takes back the reservation `id` of a request that never left. When it is the newest, the bucket is put
+    /// back exactly as it was; otherwise only its place in the window is freed (later reservations already
+    /// spaced themselves after it).
+    fn give_back(&mut self, id: u64) {
+        if self.slots.back().is_some_and(|s| s.id == id) {
+            if let Some(slot) = self.slots.pop_back() {
+                self.next = slot.undo.next;
+                self.floor = slot.undo.floor;
+                if let Some((id, done)) = slot.undo.evicted {
+                    self.slots.push_front(Slot {
+                        id,
+                        done,
+                        // Only the newest slot is ever undone, and this one is now the oldest.
+                        undo: slot.undo,
+                    });
+                }
+            }
+        } else {
+            self.slots.retain(|s| s.id != id);
+        }
+    }
+
+    /// `true` when the bucket no longer constrains anything at `now` and can be forgotten.
+    fn idle(&self, pace: Pace, now: Duration) -> bool {
+        self.next <= now
+            && self.slots.iter().all(|s| s.done.is_some())
+            && self
+                .slots
+                .iter()
+                .filter_map(|s| s.done)
+                .chain(self.floor)
+                .all(|done| done + pace.window <= now)
+    }
+}
+
+/// A bucket's address: the limit (0 is the global rate, `i + 1` the rule `i`) and the key within it.
+type BucketKey = (usize, String);
+
 #[derive(Debug, Default)]
 struct Schedule {
-    /// Earliest next departure under the global rate.
-    global: Duration,
-    /// Earliest next departure per (rule index, key).
-    keyed: HashMap<(usize, String), Duration>,
+    buckets: HashMap<BucketKey, Bucket>,
+    next_id: u64,
+    /// The size at which idle buckets are pruned next (doubles with the live set, so pruning stays amortised).
+    prune_at: usize,
+    /// Async callers waiting for a request to complete.
+    wakers: Vec<Waker>,
 }
 
 #[derive(Debug)]
 struct Shared {
     config: ThrottleConfig,
-    global_gap: Option<Duration>,
-    rule_gaps: Vec<Duration>,
+    /// Index 0: the global rate (if any); `i + 1`: rule `i`.
+    paces: Vec<Option<Pace>>,
     timer: Timer,
     schedule: Mutex<Schedule>,
+    /// Blocking callers waiting for a request to complete.
+    completed: Condvar,
 }
 
-/// Entries whose time has passed carry no constraint; they are dropped once the map grows past this.
-const PRUNE_AT: usize = 4096;
+/// Below this many buckets nothing is pruned.
+const PRUNE_FLOOR: usize = 1024;
 
 impl Shared {
-    /// Reserves the earliest departure that keeps every applicable limit and returns how long to wait for it.
-    fn reserve(&self, request: &HttpRequest) -> Duration {
-        let applicable: Vec<(usize, String)> = self
-            .config
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.matches(request))
-            .filter_map(|(i, r)| r.key_of(request).map(|k| (i, k)))
-            .collect();
-        if self.global_gap.is_none() && applicable.is_empty() {
-            return Duration::ZERO;
+    /// The buckets a request falls under.
+    fn buckets_of(&self, request: &HttpRequest) -> Vec<BucketKey> {
+        let mut keys = Vec::new();
+        if self.paces[0].is_some() {
+            keys.push((0, String::new()));
         }
-        let mut schedule = self
-            .schedule
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = self.timer.now();
-        let mut at = now;
-        if self.global_gap.is_some() {
-            at = at.max(schedule.global);
-        }
-        for slot in &applicable {
-            if let Some(t) = schedule.keyed.get(slot) {
-                at = at.max(*t);
+        for (i, rule) in self.config.rules.iter().enumerate() {
+            if rule.matches(request)
+                && let Some(key) = rule.key_of(request)
+            {
+                keys.push((i + 1, key));
             }
         }
-        if let Some(gap) = self.global_gap {
-            schedule.global = at + gap;
+        keys
+    }
+
+    fn pace(&self, limit: usize) -> Pace {
+        // Only limits that exist produce bucket keys.
+        self.paces[limit].unwrap_or(Pace {
+            count: usize::MAX,
+            window: Duration::ZERO,
+            gap: Duration::ZERO,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Schedule> {
+        self.schedule
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reserves a departure satisfying every bucket at once: `Some((id, wait))`, or `None` when a bucket's
+    /// oldest request is still on its way and the caller must wait for a completion first.
+    fn try_reserve(&self, schedule: &mut Schedule, keys: &[BucketKey]) -> Option<(u64, Duration)> {
+        let now = self.timer.now();
+        let mut at = now;
+        for key in keys {
+            if let Some(bucket) = schedule.buckets.get(key) {
+                at = at.max(bucket.earliest(self.pace(key.0))?);
+            }
         }
-        if schedule.keyed.len() >= PRUNE_AT {
-            schedule.keyed.retain(|_, t| *t > now);
+        let id = schedule.next_id;
+        schedule.next_id += 1;
+        if schedule.buckets.len() >= schedule.prune_at.max(PRUNE_FLOOR) {
+            schedule
+                .buckets
+                .retain(|key, bucket| !bucket.idle(self.pace(key.0), now));
+            schedule.prune_at = schedule.buckets.len() * 2;
         }
-        for slot in applicable {
-            let gap = self.rule_gaps[slot.0];
-            schedule.keyed.insert(slot, at + gap);
+        for key in keys {
+            let pace = self.pace(key.0);
+            match schedule.buckets.get_mut(key) {
+                Some(bucket) => bucket.push(pace, id, at),
+                None => {
+                    let mut bucket = Bucket::default();
+                    bucket.push(pace, id, at);
+                    schedule.buckets.insert(key.clone(), bucket);
+                }
+            }
         }
-        at - now
+        Some((id, at - now))
+    }
+
+    /// Blocks until a departure is reserved.
+    fn reserve_blocking(&self, keys: &[BucketKey]) -> (u64, Duration) {
+        let mut schedule = self.lock();
+        loop {
+            if let Some(reserved) = self.try_reserve(&mut schedule, keys) {
+                return reserved;
+            }
+            schedule = self
+                .completed
+                .wait(schedule)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Waits (without blocking the thread) until a departure is reserved.
+    async fn reserve_async(&self, keys: &[BucketKey]) -> (u64, Duration) {
+        std::future::poll_fn(|cx| {
+            let mut schedule = self.lock();
+            match self.try_reserve(&mut schedule, keys) {
+                Some(reserved) => Poll::Ready(reserved),
+                None => {
+                    schedule.wakers.push(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+
+    /// Ends a reservation: `sent` records when its answer came back (the start of the bound for the request
+    /// `count` places later); a reservation that never left gives its place back.
+    fn finish(&self, id: u64, keys: &[BucketKey], sent: bool) {
+        let wakers = {
+            let mut schedule = self.lock();
+            let now = self.timer.now();
+            for key in keys {
+                if let Some(bucket) = schedule.buckets.get_mut(key) {
+                    if sent {
+                        if let Some(slot) = bucket.slots.iter_mut().find(|s| s.id == id) {
+                            slot.done = Some(now);
+                        }
+                    } else {
+                        bucket.give_back(id);
+                    }
+                }
+            }
+            std::mem::take(&mut schedule.wakers)
+        };
+        self.completed.notify_all();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// A reserved place under the limits; dropping it ends the reservation (see [`Shared::finish`]), also when the
+/// caller's future is dropped or a panic unwinds.
+struct Reservation<'a> {
+    shared: &'a Shared,
+    id: u64,
+    keys: Vec<BucketKey>,
+    sent: bool,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.shared.finish(self.id, &self.keys, self.sent);
     }
 }
 
@@ -350,26 +575,38 @@ impl Shared {
 ///
 /// # Pacing
 ///
-/// Servers count requests in a window ("30 per second"); a token bucket that lets a full burst through and then
-/// refills would show a server counting in a *sliding* window up to twice the limit. So every limit `N per W` is
-/// paced as a fixed gap between consecutive requests: `(W + margin) / N`, burst 1. Any window of length `W`
-/// then holds at most `N` requests, with `margin` (default 50 ms, see [`ThrottleConfig::margin`]) left for the
-/// jitter between the moment we send and the moment the server counts. The sustained rate is
-/// `N × W / (W + margin)`, about 95 % of a per-second limit.
+/// Every limit `N per W` is kept by two rules at once:
+///
+/// 1. **Smoothing**: consecutive departures under the limit are at least `W / N` apart (GCRA, burst 1), so
+///    requests do not leave in bursts.
+/// 2. **The window bound**, which holds however late requests really leave: a request is released only once
+///    `W + margin` has passed since the *answer* of every request `N` or more places before it under the same
+///    limit. A server counts a request at some moment between its release and its answer, so any `N + 1`
+///    requests it counts are at least `W` apart: no window of length `W` ever holds more than `N` — also when
+///    the client is starved of CPU and catches up, when the network delays requests unevenly, or when requests
+///    are in flight concurrently. (Pacing by departure times alone cannot promise that: a request that leaves
+///    late arrives close to the next one.)
+///
+/// The cost is latency: a request waits for an answer `N` places back, so the sustained rate is about
+/// `N / (W + latency + margin)` — above 99 % of a per-second limit on a loopback or a fast link. The
+/// `margin` (default [`DEFAULT_MARGIN`], 5 ms, see [`ThrottleConfig::margin`]) covers a server whose window
+/// includes both ends and coarse server clocks; it is not needed for the bound itself.
 ///
 /// A request that falls under several limits (the bot's global rate and the rate of its chat) reserves one
 /// departure time that satisfies all of them at once, under one lock: checking the limiters one after the other
 /// (as separate `governor` limiters would) lets the time spent waiting for the second shift the first one's
-/// spacing, and the server then sees two requests closer than the gap. The state is a GCRA "theoretical
-/// arrival time" per limit (and per key).
+/// spacing.
 ///
-/// Nothing is process-global: each [`Throttle`] (and its clones) has its own state.
+/// Nothing is process-global: each [`Throttle`] (and its clones) has its own state. State for keys that no
+/// longer constrain anything (a chat not written to for a window) is pruned, so memory follows the chats
+/// active in the last window, not every chat ever seen.
 ///
-/// # Calling styles
+/// # Calling styles and cancellation
 ///
 /// Blocking when the inner transport is blocking (the calling thread sleeps), async when it is async (a
-/// runtime-agnostic timer; dropping the future while it waits gives up the reserved slot, which stays used).
-/// Clones share the limits' state.
+/// runtime-agnostic timer; no tokio needed). Dropping the async call while it still waits gives its place back;
+/// dropping it after the request left counts the request as answered at that moment (the server may have seen
+/// it). Clones share the limits' state.
 ///
 /// ```
 /// use botwire_transport::{BlockingTransport, HttpRequest, HttpResponse, Throttle, ThrottleConfig, Timer, TransportError};
@@ -380,8 +617,8 @@ impl Shared {
 /// for _ in 0..3 {
 ///     throttle.execute(http::Request::post("https://h/api/v1/getMe").body(Vec::new())?)?;
 /// }
-/// // 2 per second + 50 ms margin: a gap of 525 ms before the 2nd and the 3rd request.
-/// assert_eq!(clock.slept(), std::time::Duration::from_millis(1050));
+/// // 2 per second: the 2nd leaves 500 ms after the 1st; the 3rd a window (1 s + 5 ms margin) after the 1st's answer.
+/// assert_eq!(clock.slept(), std::time::Duration::from_millis(1005));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -397,20 +634,22 @@ impl<T> Throttle<T> {
     }
 
     fn build(inner: T, config: ThrottleConfig, timer: Timer) -> Self {
-        let global_gap = config.global.map(|r| config.interval(r));
-        let rule_gaps = config
-            .rules
-            .iter()
-            .map(|r| config.interval(r.rate))
+        let pace = |rate: Rate| Pace {
+            count: rate.count as usize,
+            window: config.window(rate),
+            gap: config.interval(rate),
+        };
+        let paces = std::iter::once(config.global.map(pace))
+            .chain(config.rules.iter().map(|r| Some(pace(r.rate))))
             .collect();
         Self {
             inner,
             shared: Arc::new(Shared {
                 config,
-                global_gap,
-                rule_gaps,
+                paces,
                 timer,
                 schedule: Mutex::new(Schedule::default()),
+                completed: Condvar::new(),
             }),
         }
     }
@@ -431,12 +670,28 @@ impl<T> Throttle<T> {
     pub fn inner(&self) -> &T {
         &self.inner
     }
+
+    /// How many (limit, key) states the throttle holds now (the global rate and one per active chat and rule).
+    pub fn tracked_keys(&self) -> usize {
+        self.shared.lock().buckets.len()
+    }
 }
 
 impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let wait = self.shared.reserve(&request);
+        let keys = self.shared.buckets_of(&request);
+        if keys.is_empty() {
+            return self.inner.execute(request);
+        }
+        let (id, wait) = self.shared.reserve_blocking(&keys);
+        let mut reservation = Reservation {
+            shared: &self.shared,
+            id,
+            keys,
+            sent: false,
+        };
         self.shared.timer.sleep(wait);
+        reservation.sent = true;
         self.inner.execute(request)
     }
 }
@@ -444,8 +699,19 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
 #[async_trait::async_trait]
 impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let wait = self.shared.reserve(&request);
+        let keys = self.shared.buckets_of(&request);
+        if keys.is_empty() {
+            return self.inner.execute(request).await;
+        }
+        let (id, wait) = self.shared.reserve_async(&keys).await;
+        let mut reservation = Reservation {
+            shared: &self.shared,
+            id,
+            keys,
+            sent: false,
+        };
         self.shared.timer.sleep_async(wait).await;
+        reservation.sent = true;
         self.inner.execute(request).await
     }
 }
@@ -458,6 +724,8 @@ mod tests {
     use crate::ManualClock;
 
     type Log = Arc<Mutex<Vec<(Duration, String)>>>;
+
+    const MS: Duration = Duration::from_millis(1);
 
     /// A transport that records the (manual) time each request left at, with its path and query.
     fn recorder(
@@ -500,19 +768,27 @@ mod tests {
         (throttle, clock, log)
     }
 
+    fn times(log: &Log) -> Vec<Duration> {
+        log.lock().unwrap().iter().map(|(t, _)| *t).collect()
+    }
+
     #[test]
     fn onebot_preset_keeps_two_per_second_in_any_window() {
         let (throttle, clock, log) = setup(ThrottleConfig::onebot());
         for _ in 0..20 {
             throttle.execute(post("https://h/api/v1/getMe")).unwrap();
         }
-        let times: Vec<Duration> = log.lock().unwrap().iter().map(|(t, _)| *t).collect();
+        let times = times(&log);
         assert_eq!(times.len(), 20);
         assert_eq!(max_in_window(&times, Duration::from_secs(1)), 2);
+        // The smoothing gap (500 ms) and the window bound (1 s + 5 ms after the answer two places back) take
+        // turns: 500 ms, then 505 ms.
+        let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
         assert!(
-            times
-                .windows(2)
-                .all(|w| w[1] - w[0] == Duration::from_millis(525))
+            gaps.iter()
+                .enumerate()
+                .all(|(i, g)| *g == if i % 2 == 0 { 500 * MS } else { 505 * MS }),
+            "{gaps:?}"
         );
         assert_eq!(clock.sleeps().len(), 19);
     }
@@ -541,10 +817,12 @@ mod tests {
                 "chat {chat}"
             );
         }
-        // Each chat waits 525 ms between its messages; within a round the bot's 35 ms gap spaces the chats.
-        assert_eq!(
-            *all.last().unwrap(),
-            Duration::from_millis(525) * 9 + Duration::from_millis(105)
+        // Each chat sends 2 per 1.005 s; within a round the bot's 33 ms gap spaces the chats: the last of chat 3's
+        // ten messages leaves 4 × 1.005 s + 500 ms + 3 gaps in.
+        let last = *all.last().unwrap();
+        assert!(
+            last >= 4520 * MS && last <= 4640 * MS,
+            "the last message left at {last:?}"
         );
     }
 
@@ -556,13 +834,15 @@ mod tests {
                 .execute(post(&format!("https://h/messages?user_id={i}")))
                 .unwrap();
         }
-        let all: Vec<Duration> = log.lock().unwrap().iter().map(|(t, _)| *t).collect();
-        // The 50 ms margin costs one request per second: 29 in any second, 30 in any 1.05 s.
-        assert_eq!(max_in_window(&all, Duration::from_secs(1)), 29);
-        assert_eq!(max_in_window(&all, Duration::from_millis(1050)), 30);
+        let all = times(&log);
+        assert_eq!(max_in_window(&all, Duration::from_secs(1)), 30);
+        // Any 31 consecutive requests span at least the window.
+        assert!(all.windows(31).all(|w| w[30] - w[0] >= 1005 * MS));
+        // The first 30 leave a smoothing gap (1 s / 30) apart.
         assert!(
-            all.windows(2)
-                .all(|w| w[1] - w[0] == Duration::from_nanos(35_000_000))
+            all[..30]
+                .windows(2)
+                .all(|w| w[1] - w[0] == Duration::from_nanos(33_333_333))
         );
     }
 
@@ -579,17 +859,10 @@ mod tests {
             RateKey::new("chat_id=5").apply(&mut req);
             throttle.execute(req).unwrap();
         }
-        let times: Vec<Duration> = log.lock().unwrap().iter().map(|(t, _)| *t).collect();
+        let times = times(&log);
         // No key: not limited by the answers rule (and the global rate is off here).
         assert_eq!(&times[..3], &[Duration::ZERO; 3]);
-        assert_eq!(
-            &times[3..],
-            &[
-                Duration::ZERO,
-                Duration::from_millis(525),
-                Duration::from_millis(1050)
-            ]
-        );
+        assert_eq!(&times[3..], &[Duration::ZERO, 500 * MS, 1005 * MS]);
     }
 
     #[test]
@@ -604,29 +877,22 @@ mod tests {
                 )
                 .unwrap();
         }
-        let times: Vec<Duration> = log.lock().unwrap().iter().map(|(t, _)| *t).collect();
         assert_eq!(
-            times,
-            vec![
-                Duration::ZERO,
-                Duration::ZERO,
-                Duration::from_millis(525),
-                Duration::from_millis(525)
-            ]
+            times(&log),
+            vec![Duration::ZERO, Duration::ZERO, 500 * MS, 500 * MS]
         );
     }
 
     #[test]
     fn scale_overrides_and_removal() {
         let cfg = ThrottleConfig::max().scale(10.0);
-        assert_eq!(cfg.interval(Rate::per_second(2)), Duration::from_millis(75));
+        assert_eq!(cfg.interval(Rate::per_second(2)), 50 * MS);
+        assert_eq!(cfg.window(Rate::per_second(2)), 105 * MS);
         let cfg = cfg
             .margin(Duration::ZERO)
             .rule_rate("messages", Rate::per_second(5));
-        assert_eq!(
-            cfg.interval(cfg.rules()[0].rate()),
-            Duration::from_millis(20)
-        );
+        assert_eq!(cfg.interval(cfg.rules()[0].rate()), 20 * MS);
+        assert_eq!(cfg.window(cfg.rules()[0].rate()), 100 * MS);
         let cfg = cfg
             .without_rule("messages")
             .without_rule("answers")
@@ -645,6 +911,7 @@ mod tests {
                 .unwrap();
         }
         assert!(clock.sleeps().is_empty());
+        assert_eq!(throttle.tracked_keys(), 0);
     }
 
     #[test]
@@ -653,7 +920,10 @@ mod tests {
         let twin = throttle.clone();
         throttle.execute(post("https://h/api/v1/getMe")).unwrap();
         twin.execute(post("https://h/api/v1/getMe")).unwrap();
-        assert_eq!(clock.slept(), Duration::from_millis(525));
+        assert_eq!(clock.slept(), 500 * MS);
+        let (fresh, fresh_clock, _log) = setup(ThrottleConfig::onebot());
+        fresh.execute(post("https://h/api/v1/getMe")).unwrap();
+        assert_eq!(fresh_clock.slept(), Duration::ZERO);
     }
 
     #[test]
@@ -674,17 +944,139 @@ mod tests {
                     .unwrap();
             }
         };
-        futures_executor_block_on(run);
-        let gap = Duration::from_millis(275); // (500 ms + 50 ms) / 2
+        block_on(run);
+        // Gap 250 ms; window 500 ms + 5 ms after the answer two places back.
         assert_eq!(
             *log.lock().unwrap(),
-            vec![Duration::ZERO, gap, gap * 2, gap * 3]
+            vec![Duration::ZERO, 250 * MS, 505 * MS, 755 * MS]
         );
-        assert_eq!(clock.slept(), gap * 3);
+        assert_eq!(clock.slept(), 755 * MS);
+    }
+
+    /// A client that is descheduled or whose requests the network delays unevenly: each request reaches the
+    /// "server" `before` after it left and is answered `after` later. Pacing by departure times alone lets a
+    /// late request arrive right next to the punctual ones after it; the window bound never does.
+    #[test]
+    fn delayed_requests_never_bunch_at_the_server() {
+        let (timer, clock) = Timer::manual();
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let (c, a) = (clock.clone(), arrivals.clone());
+        let seed = std::cell::Cell::new(0x2026_u64);
+        let next = move || {
+            // xorshift: a deterministic spread of delays from 0 to 900 ms.
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seed.set(x);
+            Duration::from_millis(x % 901)
+        };
+        let delays: Vec<(Duration, Duration)> = (0..300).map(|_| (next(), next())).collect();
+        let delays = Arc::new(Mutex::new(delays.into_iter()));
+        let inner = move |_req: HttpRequest| -> Result<HttpResponse, TransportError> {
+            let (before, after) = delays.lock().unwrap().next().unwrap_or_default();
+            c.advance(before);
+            a.lock().unwrap().push(c.now());
+            c.advance(after);
+            Ok(http::Response::new(Vec::new()))
+        };
+        let throttle = Throttle::new(inner, ThrottleConfig::max()).with_timer(timer);
+        for i in 0..300 {
+            throttle
+                .execute(post(&format!("https://h/messages?chat_id={}", i % 3)))
+                .unwrap();
+        }
+        let arrivals = arrivals.lock().unwrap().clone();
+        assert_eq!(arrivals.len(), 300);
+        for chat in 0..3 {
+            let per_chat: Vec<Duration> = arrivals.iter().skip(chat).step_by(3).copied().collect();
+            assert!(max_in_window(&per_chat, Duration::from_secs(1)) <= 2);
+        }
+        assert!(max_in_window(&arrivals, Duration::from_secs(1)) <= 30);
+    }
+
+    /// Many threads on the real clock, with answers that take uneven, random times: whatever the scheduler does
+    /// (this test is meant to pass on a loaded machine), no window of the limit's length holds more than the
+    /// limit at the "server", which stamps each request between its release and its answer.
+    #[test]
+    fn concurrent_callers_on_the_real_clock_keep_the_bound() {
+        let start = std::time::Instant::now();
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let a = arrivals.clone();
+        let inner = move |req: HttpRequest| -> Result<HttpResponse, TransportError> {
+            let spin = |n: u64| std::thread::sleep(Duration::from_micros(n * 700));
+            let n = req.uri().query().map_or(0, |q| q.len() as u64 % 7);
+            spin(n);
+            a.lock().unwrap().push(start.elapsed());
+            spin(6 - n);
+            Ok(http::Response::new(Vec::new()))
+        };
+        // 5 per 40 ms, no margin: the bound alone must hold it.
+        let config = ThrottleConfig::unlimited()
+            .global(Rate::new(5, Duration::from_millis(40)))
+            .margin(Duration::ZERO);
+        let throttle = Throttle::new(inner, config);
+        std::thread::scope(|scope| {
+            for t in 0..8 {
+                let throttle = &throttle;
+                scope.spawn(move || {
+                    for i in 0..15 {
+                        throttle
+                            .execute(post(&format!("https://h/me?t={t}&i={i}")))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let mut arrivals = arrivals.lock().unwrap().clone();
+        arrivals.sort();
+        assert_eq!(arrivals.len(), 120);
+        assert!(arrivals.windows(6).all(|w| w[5] - w[0] >= 40 * MS));
+    }
+
+    /// An async call dropped while it waits gives its place back: the next call takes exactly that place.
+    #[test]
+    fn a_call_dropped_while_waiting_gives_its_place_back() {
+        use futures_util::FutureExt;
+
+        let clock = ManualClock::default();
+        let (c1, c2) = (clock.clone(), clock.clone());
+        // The blocking sleeper advances the clock; the async one never wakes (the call is dropped instead).
+        let timer = Timer::custom(
+            move || c1.now(),
+            move |d| c2.advance(d),
+            |_| Box::pin(std::future::pending()),
+        );
+        let inner = |_req: HttpRequest| async { Ok(http::Response::new(Vec::new())) };
+        let throttle = Throttle::new(inner, ThrottleConfig::onebot()).with_timer(timer);
+        let call = || AsyncTransport::execute(&throttle, post("https://h/api/v1/getMe"));
+        assert!(call().now_or_never().is_some(), "the first call leaves at once");
+        assert!(call().now_or_never().is_none(), "the second waits 500 ms");
+        assert!(call().now_or_never().is_none(), "so does the next: same place");
+        assert_eq!(throttle.tracked_keys(), 1);
+        let shared = &throttle.shared;
+        let schedule = shared.lock();
+        let bucket = &schedule.buckets[&(0, String::new())];
+        assert_eq!(bucket.slots.len(), 1, "only the call that left holds a place");
+        assert_eq!(bucket.next, 500 * MS);
+    }
+
+    /// Keys that constrain nothing any more are forgotten: 100,000 chats written to once keep a bounded map.
+    #[test]
+    fn idle_chats_are_pruned() {
+        let (throttle, clock, _log) = setup(ThrottleConfig::max().global(None));
+        for chat in 0..100_000 {
+            throttle
+                .execute(post(&format!("https://h/messages?chat_id={chat}")))
+                .unwrap();
+            clock.advance(Duration::from_millis(2));
+        }
+        // A window (1.005 s) of chats at one per 2 ms is ~500 live keys; pruning at twice the live set.
+        assert!(throttle.tracked_keys() <= 2 * PRUNE_FLOOR, "{}", throttle.tracked_keys());
     }
 
     /// A minimal executor: the manual timer's futures are always ready.
-    fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
