@@ -1,6 +1,10 @@
+use std::fmt;
+use std::sync::Arc;
+
 use botwire_transport::Token;
 
 use crate::Error;
+use crate::chats::ChatDirectory;
 
 /// The production API host (since June 2026; `platform-api.max.ru` and `botapi.max.ru` are retired).
 pub const DEFAULT_BASE_URL: &str = "https://platform-api2.max.ru";
@@ -17,10 +21,22 @@ pub const TOKEN_ENV: &str = "MAX_BOT_TOKEN";
 /// assert_eq!(cfg.base_url(), "http://127.0.0.1:8080");
 /// assert_eq!(format!("{cfg:?}"), r#"Config { base_url: "http://127.0.0.1:8080", token: Token(<redacted>) }"#);
 /// ```
-#[derive(Debug, Clone)]
+///
+/// Clones share one [`ChatDirectory`] (see [`Config::chats`]).
+#[derive(Clone)]
 pub struct Config {
     base_url: String,
     token: Token,
+    chats: Arc<ChatDirectory>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token)
+            .finish()
+    }
 }
 
 impl Config {
@@ -29,6 +45,7 @@ impl Config {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
             token: token.into(),
+            chats: Arc::default(),
         }
     }
 
@@ -54,5 +71,12 @@ impl Config {
     /// The bot token.
     pub fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// What the client learned about chats from delivered updates (the chat of each button press, each
+    /// user's dialog): how `POST /answers` and `POST /messages?user_id=…` are paced per chat. Long polling feeds
+    /// it; feed it yourself with [`ChatDirectory::observe`] when updates come from your own webhook server.
+    pub fn chats(&self) -> &ChatDirectory {
+        &self.chats
     }
 }

@@ -36,6 +36,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod builders;
+pub mod chats;
 mod client;
 mod config;
 pub mod endpoint;
@@ -50,6 +51,7 @@ pub mod webhook;
 pub use botwire_core_types::ValidationError;
 pub use botwire_core_types::max as types;
 pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, HttpResponse, Token};
+pub use chats::ChatDirectory;
 #[cfg(feature = "reqwest")]
 pub use client::DefaultTransport;
 pub use client::{Client, blocking};

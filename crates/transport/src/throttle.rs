@@ -1050,14 +1050,24 @@ mod tests {
         let inner = |_req: HttpRequest| async { Ok(http::Response::new(Vec::new())) };
         let throttle = Throttle::new(inner, ThrottleConfig::onebot()).with_timer(timer);
         let call = || AsyncTransport::execute(&throttle, post("https://h/api/v1/getMe"));
-        assert!(call().now_or_never().is_some(), "the first call leaves at once");
+        assert!(
+            call().now_or_never().is_some(),
+            "the first call leaves at once"
+        );
         assert!(call().now_or_never().is_none(), "the second waits 500 ms");
-        assert!(call().now_or_never().is_none(), "so does the next: same place");
+        assert!(
+            call().now_or_never().is_none(),
+            "so does the next: same place"
+        );
         assert_eq!(throttle.tracked_keys(), 1);
         let shared = &throttle.shared;
         let schedule = shared.lock();
         let bucket = &schedule.buckets[&(0, String::new())];
-        assert_eq!(bucket.slots.len(), 1, "only the call that left holds a place");
+        assert_eq!(
+            bucket.slots.len(),
+            1,
+            "only the call that left holds a place"
+        );
         assert_eq!(bucket.next, 500 * MS);
     }
 
@@ -1072,7 +1082,11 @@ mod tests {
             clock.advance(Duration::from_millis(2));
         }
         // A window (1.005 s) of chats at one per 2 ms is ~500 live keys; pruning at twice the live set.
-        assert!(throttle.tracked_keys() <= 2 * PRUNE_FLOOR, "{}", throttle.tracked_keys());
+        assert!(
+            throttle.tracked_keys() <= 2 * PRUNE_FLOOR,
+            "{}",
+            throttle.tracked_keys()
+        );
     }
 
     /// A minimal executor: the manual timer's futures are always ready.

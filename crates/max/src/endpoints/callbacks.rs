@@ -1,7 +1,7 @@
 //! Answers to button presses.
 
 use botwire_core_types::max::CallbackAnswer;
-use botwire_transport::HttpRequest;
+use botwire_transport::{HttpRequest, RateKey};
 use http::Method;
 
 use super::non_blank;
@@ -48,12 +48,19 @@ impl Endpoint for AnswerCallback {
     fn request(&self, config: &Config) -> Result<HttpRequest, Error> {
         non_blank("callback_id", &self.callback_id)?;
         self.answer.validate()?;
-        RequestBuilder::new(config, Method::POST, "/answers")
+        let mut request = RequestBuilder::new(config, Method::POST, "/answers")
             .query("callback_id", &self.callback_id)
             .query_opt("disable_link_preview", self.disable_link_preview)
             .idempotent(false)
             .json(&self.answer)?
-            .build()
+            .build()?;
+        // The request names no chat; the per-chat limit on answers needs the chat the press came from.
+        if request.extensions().get::<RateKey>().is_none()
+            && let Some(key) = config.chats().callback_key(&self.callback_id)
+        {
+            RateKey::new(key).apply(&mut request);
+        }
+        Ok(request)
     }
 
     simple_output!();

@@ -5,7 +5,7 @@ use botwire_core_types::limits::MAX_MESSAGES_PAGE;
 use botwire_core_types::max::{
     ChatId, Message, MessageList, NewMessageBody, SendMessageResult, UserId,
 };
-use botwire_transport::{HttpRequest, url::path_segment};
+use botwire_transport::{HttpRequest, RateKey, url::path_segment};
 use http::Method;
 
 use super::{check_page, check_time, non_blank};
@@ -174,11 +174,18 @@ impl Endpoint for SendMessage {
             MessageTarget::Chat(chat_id) => builder.query("chat_id", chat_id),
             MessageTarget::User(user_id) => builder.query("user_id", user_id),
         };
-        builder
+        let mut request = builder
             .query_opt("disable_link_preview", self.disable_link_preview)
             .idempotent(false)
             .json(&self.body)?
-            .build()
+            .build()?;
+        // A dialog written to by `user_id` and by `chat_id` is one chat for the server's per-chat limit.
+        if let MessageTarget::User(user_id) = self.to
+            && let Some(chat) = config.chats().dialog_of(user_id)
+        {
+            RateKey::new(crate::chats::chat_key(chat)).apply(&mut request);
+        }
+        Ok(request)
     }
 
     fn parse(&self, response: botwire_transport::HttpResponse) -> Result<Self::Output, Error> {
