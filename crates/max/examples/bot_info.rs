@@ -6,11 +6,14 @@
 //! ```text
 //! cargo run -p botwire-max --example bot_info --features ureq
 //! ```
+//!
+//! The client is the default stack (`Client::with_config`): the backend under MAX's rate limits (30 requests/s,
+//! 2 messages/s and 2 callback answers/s per chat) with bounded retries where repeating is safe. Keep it when
+//! you copy this: a bare transport sends as fast as the CPU allows and collects 429s.
 
 use botwire_core_types::max::{BotCommand, BotCommands};
 use botwire_max::{Config, blocking::Client};
 use botwire_sandbox::MaxSandbox;
-use botwire_transport::{TransportConfig, UreqTransport};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the sandbox alive for the whole run: dropping it stops the server.
@@ -29,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (config, Some(sandbox))
         }
     };
-    let client = Client::new(config, UreqTransport::new(TransportConfig::default()));
+    let client = Client::with_config(config);
 
     if sandbox.is_some() {
         // Give the sandbox bot some commands so there is something to show.

@@ -7,6 +7,10 @@
 //! Without `MAX_BOT_TOKEN` it starts the embedded sandbox, plays a short scripted conversation (Start, texts, a
 //! button press, an update type the SDK does not know), prints the transcript and exits. With `MAX_BOT_TOKEN` it
 //! runs against the real API until stopped (Ctrl-C).
+//!
+//! The client is the default stack (`Client::with_config`): the backend under MAX's rate limits (30 requests/s,
+//! 2 messages/s and 2 callback answers/s per chat) with bounded retries where repeating is safe. Keep it when
+//! you copy this: a bare transport sends as fast as the CPU allows and collects 429s.
 
 mod common;
 
@@ -15,7 +19,6 @@ use std::sync::Arc;
 use botwire_core_types::max::Update;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
-use botwire_transport::{ReqwestTransport, TransportConfig};
 use futures_util::StreamExt;
 
 /// Performs the echo bot's replies to one update.
@@ -59,10 +62,7 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         "MAX_BOT_TOKEN is not set: talking to the embedded sandbox at {}\n",
         demo.sandbox.base_url()
     );
-    let client = Client::new(
-        demo.config(),
-        ReqwestTransport::new(TransportConfig::default())?,
-    );
+    let client = Client::with_config(demo.config())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Config::from_env() {
         Ok(config) => {
             println!("Echo bot on {} — Ctrl-C to stop", config.base_url());
-            let client = Client::new(config, ReqwestTransport::new(TransportConfig::default())?);
+            let client = Client::with_config(config)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

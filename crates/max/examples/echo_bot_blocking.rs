@@ -6,6 +6,10 @@
 //!
 //! Without `MAX_BOT_TOKEN` it plays the scripted conversation against the embedded sandbox; with it, it runs
 //! against the real API until stopped.
+//!
+//! The client is the default stack (`Client::with_config`): the backend under MAX's rate limits (30 requests/s,
+//! 2 messages/s and 2 callback answers/s per chat) with bounded retries where repeating is safe. Keep it when
+//! you copy this: a bare transport sends as fast as the CPU allows and collects 429s.
 
 mod common;
 
@@ -15,7 +19,6 @@ use botwire_core_types::max::Update;
 use botwire_max::blocking::Client;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{BlockingTransport, Config, Error};
-use botwire_transport::{TransportConfig, UreqTransport};
 
 /// Performs the echo bot's replies to one update.
 fn handle<T: BlockingTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
@@ -57,10 +60,7 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         "MAX_BOT_TOKEN is not set: talking to the embedded sandbox at {}\n",
         demo.sandbox.base_url()
     );
-    let client = Client::new(
-        demo.config(),
-        UreqTransport::new(TransportConfig::default()),
-    );
+    let client = Client::with_config(demo.config());
     // A blocking poll can only notice the stop when the held request returns: keep the hold short here.
     let poll = PollConfig {
         timeout_secs: 1,
@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "Echo bot (blocking) on {} — Ctrl-C to stop",
                 config.base_url()
             );
-            let client = Client::new(config, UreqTransport::new(TransportConfig::default()));
+            let client = Client::with_config(config);
             run_bot(&client, PollConfig::default(), StopHandle::new())?;
         }
         Err(_) => {

@@ -7,6 +7,10 @@
 //!
 //! Without `MAX_BOT_TOKEN` it plays the scripted conversation against the embedded sandbox; with it, it runs
 //! against the real API until stopped.
+//!
+//! The client is the default stack (`Client::with_config`): the backend under MAX's rate limits (30 requests/s,
+//! 2 messages/s and 2 callback answers/s per chat) with bounded retries where repeating is safe. Keep it when
+//! you copy this: a bare transport sends as fast as the CPU allows and collects 429s.
 
 mod common;
 
@@ -18,7 +22,6 @@ use botwire_core_types::max::{
 };
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
-use botwire_transport::{ReqwestTransport, TransportConfig};
 use futures_util::StreamExt;
 
 /// Presses per user: the menu shows them.
@@ -113,10 +116,7 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         "MAX_BOT_TOKEN is not set: talking to the embedded sandbox at {}\n",
         demo.sandbox.base_url()
     );
-    let client = Client::new(
-        demo.config(),
-        ReqwestTransport::new(TransportConfig::default())?,
-    );
+    let client = Client::with_config(demo.config())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -147,7 +147,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Config::from_env() {
         Ok(config) => {
             println!("Keyboard bot on {} — Ctrl-C to stop", config.base_url());
-            let client = Client::new(config, ReqwestTransport::new(TransportConfig::default())?);
+            let client = Client::with_config(config)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

@@ -8,6 +8,10 @@
 //! it, and plays the scripted conversation. With `MAX_BOT_TOKEN` it subscribes `WEBHOOK_URL` (an `https://` URL on
 //! port 443 that reaches this process) with `WEBHOOK_SECRET`, serves on `PORT` (default 8080) and runs until
 //! stopped; the subscription is removed when it exits cleanly.
+//!
+//! The client is the default stack (`Client::with_config`): the backend under MAX's rate limits (30 requests/s,
+//! 2 messages/s and 2 callback answers/s per chat) with bounded retries where repeating is safe. Keep it when
+//! you copy this: a bare transport sends as fast as the CPU allows and collects 429s.
 
 mod common;
 
@@ -18,9 +22,8 @@ use botwire_core_types::max::{SubscriptionRequestBody, Update};
 use botwire_max::webhook::{WebhookConfig, router};
 use botwire_max::{Client, Config, Error};
 use botwire_sandbox::updates::WebhookTarget;
-use botwire_transport::{ReqwestTransport, TransportConfig};
 
-type Bot = Client<ReqwestTransport>;
+type Bot = Client<botwire_max::DefaultTransport>;
 
 /// Performs the echo bot's replies to one update.
 async fn handle(client: &Bot, update: Update) -> Result<(), Error> {
@@ -52,10 +55,7 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
         "MAX_BOT_TOKEN is not set: the embedded sandbox at {} delivers by webhook\n",
         demo.sandbox.base_url()
     );
-    let client = Arc::new(Client::new(
-        demo.config(),
-        ReqwestTransport::new(TransportConfig::default())?,
-    ));
+    let client = Arc::new(Client::with_config(demo.config())?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -98,10 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(8080);
-    let client = Arc::new(Client::new(
-        config,
-        ReqwestTransport::new(TransportConfig::default())?,
-    ));
+    let client = Arc::new(Client::with_config(config)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
