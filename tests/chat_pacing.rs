@@ -2,6 +2,8 @@
 //! a `callback_id`, and a dialog can be written to by `chat_id` or by `user_id`; the client learns both from
 //! the updates it delivered (`Config::chats`) and the default throttle paces them per chat.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

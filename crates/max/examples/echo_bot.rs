@@ -14,6 +14,8 @@
 
 mod common;
 
+use tracing_subscriber::EnvFilter;
+
 use std::sync::Arc;
 
 use botwire_core_types::max::Update;
@@ -73,6 +75,13 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `RUST_LOG=botwire=debug` shows every request: method, path, status, bytes, duration, the throttle's wait
+    // and each retry decision (never the token). Warnings only by default.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .init();
     match Config::from_env() {
         Ok(config) => {
             println!("Echo bot on {} — Ctrl-C to stop", config.base_url());

@@ -53,8 +53,14 @@ macro_rules! api_clients {
                 E: $endpoint + Sync + ?Sized,
             {
                 let request = endpoint.request(&self.config)?;
-                let response = self.transport.execute(request).await?;
-                endpoint.parse(response)
+                let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
+                let outcome = $crate::trace::Instrument::instrument(
+                    self.transport.execute(request),
+                    trace.span().clone(),
+                )
+                .await;
+                trace.finish(&outcome);
+                endpoint.parse(outcome?)
             }
         }
 
@@ -119,8 +125,13 @@ macro_rules! api_clients {
                     E: $endpoint + ?Sized,
                 {
                     let request = endpoint.request(&self.config)?;
-                    let response = self.transport.execute(request)?;
-                    endpoint.parse(response)
+                    let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
+                    let outcome = {
+                        let _in_span = trace.span().enter();
+                        self.transport.execute(request)
+                    };
+                    trace.finish(&outcome);
+                    endpoint.parse(outcome?)
                 }
             }
 

@@ -53,6 +53,7 @@ mod throttle;
 mod timer;
 #[cfg(feature = "tls")]
 mod tls;
+pub mod trace;
 pub mod url;
 
 #[cfg(feature = "reqwest")]

@@ -274,14 +274,39 @@ impl Shared {
                 }
             },
         };
-        if !retryable || state.made >= self.policy.max_attempts {
+        let failed = match outcome {
+            Ok(resp) if resp.status().is_success() => return Step::Done,
+            Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
+            Err(e) => format!("{:?}, {:?}", e.kind(), e.delivery()),
+        };
+        let attempt = state.made;
+        if !retryable || attempt >= self.policy.max_attempts {
+            if retryable || attempt > 1 {
+                tracing::debug!(attempt, reason = %failed, retryable, "giving up");
+            }
             return Step::Done;
         }
-        match hint {
-            Some(wait) if wait > self.policy.max_server_wait => Step::Done,
-            Some(wait) => Step::Again(wait),
-            None => Step::Again(self.backoff(state.made - 1)),
-        }
+        let wait = match hint {
+            Some(wait) if wait > self.policy.max_server_wait => {
+                tracing::debug!(
+                    attempt,
+                    reason = %failed,
+                    server_wait_ms = wait.as_millis() as u64,
+                    "giving up: the server asks for a longer wait than the policy allows"
+                );
+                return Step::Done;
+            }
+            Some(wait) => wait,
+            None => self.backoff(attempt - 1),
+        };
+        tracing::debug!(
+            attempt,
+            reason = %failed,
+            wait_ms = wait.as_millis() as u64,
+            server_hint = hint.is_some(),
+            "retrying"
+        );
+        Step::Again(wait)
     }
 
     /// The outcome handed to the caller: unchanged, unless an earlier attempt of a non-idempotent request may
@@ -292,6 +317,9 @@ impl Shared {
         outcome: Result<HttpResponse, TransportError>,
     ) -> Result<HttpResponse, TransportError> {
         let attempts = state.made;
+        if attempts > 1 {
+            tracing::Span::current().record("attempts", attempts);
+        }
         match outcome {
             Err(e) if state.unknown && e.delivery() != Delivery::Unknown => {
                 Err(TransportError::new(

@@ -684,6 +684,7 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
             return self.inner.execute(request);
         }
         let (id, wait) = self.shared.reserve_blocking(&keys);
+        crate::trace::throttled(wait);
         let mut reservation = Reservation {
             shared: &self.shared,
             id,
@@ -704,6 +705,7 @@ impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
             return self.inner.execute(request).await;
         }
         let (id, wait) = self.shared.reserve_async(&keys).await;
+        crate::trace::throttled(wait);
         let mut reservation = Reservation {
             shared: &self.shared,
             id,
