@@ -12,6 +12,10 @@ pub const DEFAULT_BASE_URL: &str = "https://platform-api2.max.ru";
 /// The environment variable [`Config::from_env`] reads the bot token from.
 pub const TOKEN_ENV: &str = "MAX_BOT_TOKEN";
 
+/// The environment variable [`Config::from_env`] reads an optional base URL from (e.g. the URL that
+/// `botwire-sandbox` prints, or a proxy); unset or blank means [`DEFAULT_BASE_URL`].
+pub const BASE_URL_ENV: &str = "MAX_BASE_URL";
+
 /// Where and as whom to call the API.
 ///
 /// ```
@@ -49,11 +53,33 @@ impl Config {
         }
     }
 
-    /// Reads the token from `MAX_BOT_TOKEN`; fails with [`Error::Config`] when it is unset or blank.
+    /// Reads the token from `MAX_BOT_TOKEN` and, when set, the base URL from `MAX_BASE_URL` (so a bot is
+    /// pointed at the sandbox or a proxy without code changes); fails with [`Error::Config`] when the token is
+    /// unset or blank, or the base URL is not an `http://` or `https://` URL.
     pub fn from_env() -> Result<Self, Error> {
-        Token::from_env(TOKEN_ENV).map(Self::new).ok_or_else(|| {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any source of variables.
+    fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let token = var(TOKEN_ENV)
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        let config = token.map(Self::new).ok_or_else(|| {
             Error::Config(format!("the environment variable {TOKEN_ENV} is not set"))
-        })
+        })?;
+        match var(BASE_URL_ENV) {
+            Some(url) if !url.trim().is_empty() => {
+                let url = url.trim();
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(Error::Config(format!(
+                        "{BASE_URL_ENV} must be an http:// or https:// URL"
+                    )));
+                }
+                Ok(config.with_base_url(url))
+            }
+            _ => Ok(config),
+        }
     }
 
     /// Sends requests to another base URL (a proxy, a test server, the sandbox). A trailing `/` is dropped.
@@ -78,5 +104,48 @@ impl Config {
     /// it; feed it yourself with [`ChatDirectory::observe`] when updates come from your own webhook server.
     pub fn chats(&self) -> &ChatDirectory {
         &self.chats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn from_env_reads_the_token_and_an_optional_base_url() {
+        let cfg = Config::from_lookup(vars(&[(TOKEN_ENV, " t0k ")])).unwrap();
+        assert_eq!(cfg.base_url(), DEFAULT_BASE_URL);
+        assert_eq!(cfg.token().expose(), "t0k");
+        let cfg = Config::from_lookup(vars(&[
+            (TOKEN_ENV, "t0k"),
+            (BASE_URL_ENV, "http://127.0.0.1:9000/"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.base_url(), "http://127.0.0.1:9000");
+        let cfg = Config::from_lookup(vars(&[(TOKEN_ENV, "t0k"), (BASE_URL_ENV, "  ")])).unwrap();
+        assert_eq!(cfg.base_url(), DEFAULT_BASE_URL);
+    }
+
+    #[test]
+    fn from_env_refuses_a_missing_token_and_a_bad_url_without_printing_the_token() {
+        let err = Config::from_lookup(vars(&[(TOKEN_ENV, "  ")])).unwrap_err();
+        assert!(err.to_string().contains(TOKEN_ENV), "{err}");
+        let err = Config::from_lookup(vars(&[(TOKEN_ENV, "s3cret"), (BASE_URL_ENV, "ftp://x")]))
+            .unwrap_err();
+        assert!(err.to_string().contains(BASE_URL_ENV), "{err}");
+        assert!(!format!("{err} {err:?}").contains("s3cret"));
     }
 }

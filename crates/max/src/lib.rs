@@ -55,6 +55,6 @@ pub use chats::ChatDirectory;
 #[cfg(feature = "reqwest")]
 pub use client::DefaultTransport;
 pub use client::{Client, blocking};
-pub use config::{Config, DEFAULT_BASE_URL, TOKEN_ENV};
+pub use config::{BASE_URL_ENV, Config, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
