@@ -11,6 +11,9 @@ cargo xtask <task>
   test    the whole test suite (cargo test --workspace --all-features)
   msrv    check that no locked dependency needs a newer compiler than the declared rust-version
   deps    dependency counts of botwire-max with only ureq and with only reqwest
+  publish-check
+          packages every published crate (publish != false) of the working tree in dependency order and
+          builds each from its package against the others' packages, as crates.io would
   bench   every benchmark (cargo bench --workspace --all-features), then a table of criterion's estimates
           (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate, then the paired
           A/B runs of the GET /me and POST /messages request benches
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         "msrv" => msrv(),
         "deps" => deps(),
         "bench" => bench(),
+        "publish-check" => publish_check(),
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -59,6 +63,27 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
 }
 
 fn ci() -> Result<(), String> {
+    let started = Instant::now();
+    let outcome = ci_steps();
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    match &outcome {
+        Ok(counts) => {
+            eprintln!(
+                "xtask ci: ok in {minutes:.1} min: fmt, clippy, {} feature checks, msrv, rustdoc, {} test binaries",
+                4 * FEATURE_CRATES.len() + 1,
+                counts.binaries
+            );
+            println!(
+                "tests: {} passed, {} failed, {} skipped",
+                counts.passed, counts.failed, counts.ignored
+            );
+        }
+        Err(e) => eprintln!("xtask ci: FAILED after {minutes:.1} min: {e}"),
+    }
+    outcome.map(drop)
+}
+
+fn ci_steps() -> Result<TestCounts, String> {
     cargo(&["fmt", "--all", "--check"], &[])?;
     cargo(
         &[
@@ -88,15 +113,123 @@ fn ci() -> Result<(), String> {
         &["doc", "--workspace", "--all-features", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
-    test()
+    run_tests()
 }
 
 fn test() -> Result<(), String> {
-    cargo(&["test", "--workspace", "--all-features"], &[])
+    let counts = run_tests()?;
+    println!(
+        "tests: {} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
+    Ok(())
+}
+
+/// The sums of cargo's `test result:` lines.
+#[derive(Debug, Default)]
+struct TestCounts {
+    binaries: u32,
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl TestCounts {
+    /// Adds one `test result: ok. 12 passed; 0 failed; 1 ignored; …` line (other lines are ignored).
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        self.binaries += 1;
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match what {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `cargo test --workspace --all-features`, its output passed through as it comes, its results summed.
+fn run_tests() -> Result<TestCounts, String> {
+    use std::io::BufRead;
+
+    let args = ["test", "--workspace", "--all-features"];
+    eprintln!("==> cargo {}", args.join(" "));
+    let started = Instant::now();
+    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut counts = TestCounts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| format!("reading cargo test's output: {e}"))?;
+            println!("{line}");
+            counts.add_line(&line);
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo test: {e}"))?;
+    eprintln!("    ({:.1}s)", started.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(counts)
+    } else {
+        Err(format!(
+            "`cargo test` failed ({status}): {} passed, {} failed",
+            counts.passed, counts.failed
+        ))
+    }
+}
+
+/// Packages every crate that is published (`publish` not `false`), in dependency order, and verifies each by
+/// building it from its package against the others' packages (cargo's temporary local registry), exactly as
+/// crates.io would; the working tree is packaged as it is (`--allow-dirty`).
+fn publish_check() -> Result<(), String> {
+    let meta = metadata()?;
+    let members: Vec<&str> = meta["workspace_members"]
+        .as_array()
+        .ok_or("no workspace members in metadata")?
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    let mut published: Vec<String> = meta["packages"]
+        .as_array()
+        .ok_or("no packages in metadata")?
+        .iter()
+        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(&id)))
+        // `publish = false` is an empty list of registries in the metadata.
+        .filter(|p| p["publish"].as_array().is_none_or(|r| !r.is_empty()))
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    published.sort();
+    if published.is_empty() {
+        return Err("no published crates found".into());
+    }
+    eprintln!("publish-check: {}", published.join(", "));
+    let mut args = vec!["package", "--allow-dirty", "--locked"];
+    for name in &published {
+        args.extend(["-p", name.as_str()]);
+    }
+    cargo(&args, &[])?;
+    eprintln!(
+        "publish-check: {} crates packaged and verified",
+        published.len()
+    );
+    Ok(())
 }
 
 fn metadata() -> Result<serde_json::Value, String> {
-    let out = Command::new("cargo")
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["metadata", "--format-version", "1", "--locked"])
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
@@ -304,5 +437,31 @@ fn human(ns: f64) -> String {
         format!("{:.2} µs", ns / 1e3)
     } else {
         format!("{ns:.1} ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TestCounts;
+
+    #[test]
+    fn test_result_lines_are_summed() {
+        let mut counts = TestCounts::default();
+        for line in [
+            "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 3 filtered out; finished in 0.01s",
+            "running 2 tests",
+            "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1s",
+        ] {
+            counts.add_line(line);
+        }
+        assert_eq!(
+            (
+                counts.binaries,
+                counts.passed,
+                counts.failed,
+                counts.ignored
+            ),
+            (2, 13, 1, 1)
+        );
     }
 }
