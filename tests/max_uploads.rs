@@ -56,8 +56,8 @@ both_backends!(
     max_blocking,
     max_async,
     |sb, client| {
-        let dir = std::env::temp_dir().join(format!("botwire-upload-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let path = dir.join("invoice.pdf");
         std::fs::write(&path, b"%PDF-1.4 sandbox").unwrap();
         let attachment = run!(client.upload(UploadType::File, UploadSource::path(&path))).unwrap();
@@ -70,7 +70,6 @@ both_backends!(
             1,
             "a missing file is refused before anything is sent"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 );
 

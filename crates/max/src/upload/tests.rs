@@ -234,20 +234,16 @@ fn the_async_client_runs_the_same_flow() {
     check_exchange(&fake, "audio", "v.m4a");
 }
 
-fn temp_path(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "botwire-upload-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A file path in a fresh temporary directory, removed with the returned guard (so runs leave nothing behind).
+fn temp_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    (dir, path)
 }
 
 #[test]
 fn uploads_a_file_from_a_path() {
-    let path = temp_path("notes.txt");
+    let (_dir, path) = temp_path("notes.txt");
     std::fs::write(&path, b"from disk").unwrap();
     let fake = Fake::new("file", 200, br#"{"token":"t"}"#);
     let att = blocking_client(&fake)
@@ -275,7 +271,7 @@ fn sizes_are_checked_before_anything_is_sent_or_read() {
     let fake = Fake::new("image", 200, b"{}");
     let client = blocking_client(&fake);
     // A sparse file just over 4 GiB: refused from its metadata, never read.
-    let path = temp_path("huge.bin");
+    let (_dir, path) = temp_path("huge.bin");
     let f = std::fs::File::create(&path).unwrap();
     f.set_len(4 * 1024 * 1024 * 1024 + 1).unwrap();
     let err = client
@@ -297,7 +293,7 @@ fn sizes_are_checked_before_anything_is_sent_or_read() {
     };
     assert_eq!(v.actual(), "52428801 bytes");
     for (kind, max) in [("video", 250u64), ("audio", 256)] {
-        let path = temp_path("big.media");
+        let (_dir, path) = temp_path("big.media");
         std::fs::File::create(&path)
             .unwrap()
             .set_len(max * 1024 * 1024 + 1)
