@@ -997,6 +997,38 @@ mod tests {
         assert!(max_in_window(&arrivals, Duration::from_secs(1)) <= 30);
     }
 
+    /// The smallest case of the above: one chat, its first message held 900 ms before it reaches the server,
+    /// the next two punctual. Pacing by departures sends the 2nd as soon as the 1st returns and the 3rd one gap
+    /// later: three arrivals within a second. The window bound holds the 3rd until a window after the 1st's
+    /// answer.
+    #[test]
+    fn a_late_request_does_not_let_the_next_two_bunch_with_it() {
+        let (timer, clock) = Timer::manual();
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let (c, a) = (clock.clone(), arrivals.clone());
+        let held = Arc::new(Mutex::new(
+            vec![900 * MS, Duration::ZERO, Duration::ZERO].into_iter(),
+        ));
+        let inner = move |_req: HttpRequest| -> Result<HttpResponse, TransportError> {
+            c.advance(held.lock().unwrap().next().unwrap_or_default());
+            a.lock().unwrap().push(c.now());
+            Ok(http::Response::new(Vec::new()))
+        };
+        let throttle = Throttle::new(inner, ThrottleConfig::max()).with_timer(timer);
+        for _ in 0..3 {
+            throttle
+                .execute(post("https://h/messages?chat_id=1"))
+                .unwrap();
+        }
+        let arrivals = arrivals.lock().unwrap().clone();
+        assert_eq!(
+            max_in_window(&arrivals, Duration::from_secs(1)),
+            2,
+            "{arrivals:?}"
+        );
+        assert_eq!(arrivals, vec![900 * MS, 900 * MS, 1905 * MS]);
+    }
+
     /// Many threads on the real clock, with answers that take uneven, random times: whatever the scheduler does
     /// (this test is meant to pass on a loaded machine), no window of the limit's length holds more than the
     /// limit at the "server", which stamps each request between its release and its answer.
