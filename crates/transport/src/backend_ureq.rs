@@ -42,8 +42,13 @@ impl UreqTransport {
             .iter()
             .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
             .collect();
+        // Our roots and our ring provider: ureq's `rustls` feature would add webpki-roots, a second copy of
+        // the Mozilla roots that `TlsRoots` already carries (webpki-root-certs).
         let tls = ureq::tls::TlsConfig::builder()
             .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
             .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
             .build();
         let agent = ureq::Agent::config_builder()
