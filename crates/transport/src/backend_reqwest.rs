@@ -52,6 +52,16 @@ impl ReqwestTransport {
         if let Some(t) = config.get_timeout() {
             builder = builder.timeout(t);
         }
+        if let Some(proxy) = config.get_proxy() {
+            // The error would quote the URL with its credentials: say only which proxy.
+            let proxy = reqwest::Proxy::all(proxy.expose_url()).map_err(|_| {
+                TransportError::invalid_request(format!(
+                    "the proxy {} cannot be used by reqwest",
+                    proxy.address()
+                ))
+            })?;
+            builder = builder.proxy(proxy);
+        }
         let client = builder.build().map_err(|e| {
             TransportError::new(
                 TransportErrorKind::Tls,
@@ -63,6 +73,27 @@ impl ReqwestTransport {
             client,
             max_body_bytes: config.get_max_body_bytes(),
         })
+    }
+
+    /// A transport over your own `reqwest::Client` (its pool, proxy, TLS roots and timeouts), with the default
+    /// body cap. Build it with `redirect(reqwest::redirect::Policy::none())`: a followed redirect would carry the
+    /// OneBot token's query to another host. Its TLS roots are its own — for MAX add the Russian Trusted Root
+    /// CA ([`TlsRoots`](crate::TlsRoots) has it) if the client does not trust it already. botwire enables reqwest's
+    /// rustls without a crypto provider, so unless your own reqwest dependency brings one, install one before
+    /// building the client (`rustls::crypto::ring::default_provider().install_default()`) or hand it a
+    /// `use_preconfigured_tls` config.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        Self {
+            client,
+            max_body_bytes: TransportConfig::default().get_max_body_bytes(),
+        }
+    }
+
+    /// Changes the cap on response bodies ([`TransportConfig::max_body_bytes`]).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
     }
 }
 

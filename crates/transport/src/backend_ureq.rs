@@ -25,6 +25,9 @@ use crate::{
 pub struct UreqTransport {
     agent: ureq::Agent,
     max_body_bytes: usize,
+    /// Set when the configured proxy could not be handed to ureq: every request then fails, never going
+    /// around the proxy.
+    unusable_proxy: Option<String>,
 }
 
 impl Default for UreqTransport {
@@ -51,7 +54,22 @@ impl UreqTransport {
             ))
             .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
             .build();
+        let (proxy, unusable_proxy) = match config.get_proxy() {
+            Some(proxy) => match ureq::Proxy::new(proxy.expose_url()) {
+                Ok(p) => (Some(p), None),
+                // ureq's error would quote the URL with its credentials: say only which proxy.
+                Err(_) => (
+                    None,
+                    Some(format!(
+                        "the proxy {} cannot be used by ureq; nothing was sent",
+                        proxy.address()
+                    )),
+                ),
+            },
+            None => (ureq::Proxy::try_from_env(), None),
+        };
         let agent = ureq::Agent::config_builder()
+            .proxy(proxy)
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -69,12 +87,48 @@ impl UreqTransport {
         Self {
             agent,
             max_body_bytes: config.get_max_body_bytes(),
+            unusable_proxy,
         }
+    }
+
+    /// A transport over your own `ureq::Agent` (its pool, proxy, TLS and timeouts), with the default body cap.
+    ///
+    /// The agent must hand 4xx/5xx answers back as responses (`http_status_as_error(false)`) and follow no
+    /// redirects (`max_redirects(0)`, since a redirect would carry the OneBot token's query elsewhere); an agent
+    /// configured otherwise is refused with an error that says which setting to change. Its TLS roots are its
+    /// own — for MAX add the Russian Trusted Root CA if it does not trust it already.
+    pub fn from_agent(agent: ureq::Agent) -> Result<Self, TransportError> {
+        let config = agent.config();
+        if config.http_status_as_error() {
+            return Err(TransportError::invalid_request(
+                "the ureq agent must be built with http_status_as_error(false), so API errors arrive with their bodies",
+            ));
+        }
+        if config.max_redirects() != 0 {
+            return Err(TransportError::invalid_request(
+                "the ureq agent must be built with max_redirects(0), so no request follows a redirect to another host",
+            ));
+        }
+        Ok(Self {
+            agent,
+            max_body_bytes: TransportConfig::default().get_max_body_bytes(),
+            unusable_proxy: None,
+        })
+    }
+
+    /// Changes the cap on response bodies ([`TransportConfig::max_body_bytes`]).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
     }
 }
 
 impl BlockingTransport for UreqTransport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if let Some(why) = &self.unusable_proxy {
+            return Err(TransportError::invalid_request(why.clone()));
+        }
         let query = request.uri().query().unwrap_or_default().to_owned();
         let options = RequestOptions::of(&request);
         let request = match options.get_timeout() {

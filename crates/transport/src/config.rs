@@ -1,4 +1,91 @@
+use std::fmt;
 use std::time::Duration;
+
+use crate::TransportError;
+
+/// A proxy every request goes through: `http://`, `https://`, or with the `socks` feature `socks5://`,
+/// `socks5h://`, `socks4://`, `socks4a://` — optionally with `user:password@`.
+///
+/// The URL is checked here, so a transport never falls back to a direct connection because its proxy was
+/// unusable; credentials in it never appear in `Debug` or in errors.
+///
+/// ```
+/// use botwire_transport::{Proxy, TransportConfig};
+///
+/// let proxy = Proxy::new("http://alice:s3cret@127.0.0.1:3128")?;
+/// assert_eq!(format!("{proxy:?}"), "Proxy(http://<redacted>@127.0.0.1:3128)");
+/// let config = TransportConfig::default().proxy(proxy);
+/// assert!(config.get_proxy().is_some());
+/// assert!(Proxy::new("ftp://127.0.0.1:21").is_err());
+/// # Ok::<(), botwire_transport::TransportError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Proxy {
+    url: String,
+    scheme: String,
+    /// `host:port` without any credentials.
+    address: String,
+    has_credentials: bool,
+}
+
+impl Proxy {
+    /// Checks and keeps a proxy URL.
+    pub fn new(url: impl Into<String>) -> Result<Self, TransportError> {
+        let url = url.into();
+        let invalid = |why: &str| TransportError::invalid_request(format!("proxy URL: {why}"));
+        let uri: http::Uri = url.parse().map_err(|_| invalid("not a URL"))?;
+        let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+        match scheme.as_str() {
+            "http" | "https" => {}
+            "socks5" | "socks5h" | "socks4" | "socks4a" if cfg!(feature = "socks") => {}
+            "socks5" | "socks5h" | "socks4" | "socks4a" => {
+                return Err(invalid(
+                    "a SOCKS proxy needs botwire-transport's `socks` feature",
+                ));
+            }
+            _ => {
+                return Err(invalid(
+                    "the scheme must be http, https, socks5(h) or socks4(a)",
+                ));
+            }
+        }
+        let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
+        if authority.host().is_empty() {
+            return Err(invalid("no host"));
+        }
+        let address = match authority.port_u16() {
+            Some(port) => format!("{}:{port}", authority.host()),
+            None => authority.host().to_owned(),
+        };
+        Ok(Self {
+            has_credentials: authority.as_str().contains('@'),
+            url,
+            scheme,
+            address,
+        })
+    }
+
+    /// The URL as given, credentials included: for the one place that hands it to a backend.
+    pub fn expose_url(&self) -> &str {
+        &self.url
+    }
+
+    /// `host:port` of the proxy (never the credentials).
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials = if self.has_credentials {
+            "<redacted>@"
+        } else {
+            ""
+        };
+        write!(f, "Proxy({}://{credentials}{})", self.scheme, self.address)
+    }
+}
 
 /// Settings shared by both backends.
 ///
@@ -18,6 +105,7 @@ pub struct TransportConfig {
     timeout: Option<Duration>,
     max_body_bytes: usize,
     user_agent: String,
+    proxy: Option<Proxy>,
     #[cfg(feature = "tls")]
     roots: crate::TlsRoots,
 }
@@ -30,6 +118,7 @@ impl Default for TransportConfig {
             timeout: Some(Duration::from_secs(60)),
             max_body_bytes: 16 * 1024 * 1024,
             user_agent: concat!("botwire/", env!("CARGO_PKG_VERSION")).to_owned(),
+            proxy: None,
             #[cfg(feature = "tls")]
             roots: crate::TlsRoots::default(),
         }
@@ -37,6 +126,19 @@ impl Default for TransportConfig {
 }
 
 impl TransportConfig {
+    /// Sends every request through `proxy` (`None`: the backend's default, which reads the standard
+    /// `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` environment variables).
+    #[must_use]
+    pub fn proxy(mut self, proxy: impl Into<Option<Proxy>>) -> Self {
+        self.proxy = proxy.into();
+        self
+    }
+
+    /// The proxy, if one is set.
+    pub fn get_proxy(&self) -> Option<&Proxy> {
+        self.proxy.as_ref()
+    }
+
     /// Limit on establishing a connection (DNS + TCP + TLS); `None` waits forever. Default 10 s.
     #[must_use]
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {

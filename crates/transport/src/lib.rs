@@ -61,7 +61,7 @@ mod backend_reqwest;
 #[cfg(feature = "ureq")]
 mod backend_ureq;
 
-pub use config::{RequestOptions, TransportConfig};
+pub use config::{Proxy, RequestOptions, TransportConfig};
 pub use describe::describe_request;
 pub use error::{Delivery, TransportError, TransportErrorKind};
 pub use jitter::Jitter;
