@@ -360,6 +360,7 @@ fn parse_upload_answer(
                     message: Some(format!(
                         "the upload host answered <retval>{retval}</retval>"
                     )),
+                    idempotent: false,
                 }));
             }
             let token = step1_token

@@ -53,7 +53,15 @@ macro_rules! api_clients {
                 E: $endpoint + Sync + ?Sized,
             {
                 let request = endpoint.request(&self.config)?;
-                let response = self.transport.execute(request).await?;
+                // Whatever transport this is, the error is scrubbed of the request's secrets and knows if the
+                // request may be repeated, and `parse` sees the same about the response it classifies.
+                let context = $crate::RequestContext::of_request(&request);
+                let mut response = self
+                    .transport
+                    .execute(request)
+                    .await
+                    .map_err(|e| context.error(e))?;
+                context.attach(&mut response);
                 endpoint.parse(response)
             }
         }
@@ -119,7 +127,12 @@ macro_rules! api_clients {
                     E: $endpoint + ?Sized,
                 {
                     let request = endpoint.request(&self.config)?;
-                    let response = self.transport.execute(request)?;
+                    let context = $crate::RequestContext::of_request(&request);
+                    let mut response = self
+                        .transport
+                        .execute(request)
+                        .map_err(|e| context.error(e))?;
+                    context.attach(&mut response);
                     endpoint.parse(response)
                 }
             }
