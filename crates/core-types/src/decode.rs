@@ -173,7 +173,10 @@ mod tests {
         let body = format!(r#"{{"user_id":"{token}","first_name":"b","is_bot":true}}"#);
         let err = from_slice_redacted::<BotInfo>(body.as_bytes(), &r).unwrap_err();
         let shown = format!("{err} {err:?}");
-        assert!(!shown.contains(token) && !shown.contains("tok-3n"), "{shown}");
+        assert!(
+            !shown.contains(token) && !shown.contains("tok-3n"),
+            "{shown}"
+        );
         let body = format!(r#"{{"{token}":1}} garbage ?api_token=tok-3n%2Fx"#);
         let err = from_slice_redacted::<serde_json::Value>(body.as_bytes(), &r).unwrap_err();
         let shown = format!("{err} {err:?}");

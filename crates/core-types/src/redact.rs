@@ -115,10 +115,7 @@ impl Redactor {
         let mut i = 0;
         let mut copied = 0;
         while i < bytes.len() {
-            let hit = self
-                .secrets
-                .iter()
-                .find_map(|s| match_encoded(bytes, i, s));
+            let hit = self.secrets.iter().find_map(|s| match_encoded(bytes, i, s));
             match hit {
                 Some(end) => {
                     out.push_str(&text[copied..i]);
@@ -300,7 +297,10 @@ mod tests {
             "f9LHodD0cOI-t_k%2fe%2bn%3d%d0%96".to_owned(),
             "f9LHodD0cOI-t_k\\/e+n=\\u0416".to_owned(),
             "f9LHodD0cOI-t_k&#47;e&#x2b;n&#61;&#1046;".to_owned(),
-            serde_json::to_string(TOKEN).unwrap().trim_matches('"').to_owned(),
+            serde_json::to_string(TOKEN)
+                .unwrap()
+                .trim_matches('"')
+                .to_owned(),
         ];
         for enc in encodings {
             let text = format!("<h1>404</h1> GET /api/v1/getMe?k={enc}&page=2 HTTP/1.1");

@@ -237,7 +237,8 @@ pub fn check_status(response: &HttpResponse) -> Result<StatusCode, Error> {
             .or(body.error)
             .map(|m| redactor.scrub(&m))
             .or_else(|| {
-                let text = redactor.scrub_prefix(String::from_utf8_lossy(response.body()).trim(), 200);
+                let text =
+                    redactor.scrub_prefix(String::from_utf8_lossy(response.body()).trim(), 200);
                 (!text.is_empty()).then_some(text)
             }),
         idempotent: context.is_idempotent(),

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use crate::{
-    AsyncTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext,
-    RequestOptions, TransportConfig, TransportError, TransportErrorKind,
+    AsyncTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext, RequestOptions,
+    TransportConfig, TransportError, TransportErrorKind,
 };
 
 /// The async backend: reqwest 0.13 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots). Needs a tokio

@@ -75,9 +75,7 @@ pub use config::{RequestOptions, TransportConfig};
 pub use describe::describe_request;
 pub use error::{Delivery, TransportError, TransportErrorKind};
 pub use jitter::Jitter;
-pub use redact::{
-    Redacted, Redactor, RequestContext, redact_uri, request_secrets, scrub_secrets,
-};
+pub use redact::{Redacted, Redactor, RequestContext, redact_uri, request_secrets, scrub_secrets};
 pub use retry::{Retry, RetryPolicy, retry_after_in_body};
 pub use retry_after::retry_after;
 pub use secret::Token;

@@ -253,6 +253,9 @@ mod tests {
             "<redacted> <redacted> <redacted> 3 not-secret"
         );
         let shown = format!("{:?} {}", Redacted(&req), Redacted(&req));
-        assert!(!shown.contains("max-t0ken") && !shown.contains("one"), "{shown}");
+        assert!(
+            !shown.contains("max-t0ken") && !shown.contains("one"),
+            "{shown}"
+        );
     }
 }

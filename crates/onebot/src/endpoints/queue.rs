@@ -136,7 +136,9 @@ impl Endpoint for SendMessageToQueue {
         let value: serde_json::Value =
             decode::from_slice_redacted(response.body(), redactor).map_err(decode_err)?;
         match value.get("data") {
-            Some(inner @ serde_json::Value::Object(_)) => decode::from_value_redacted(inner, redactor),
+            Some(inner @ serde_json::Value::Object(_)) => {
+                decode::from_value_redacted(inner, redactor)
+            }
             _ => decode::from_value_redacted(&value, redactor),
         }
         .map_err(decode_err)
