@@ -52,6 +52,38 @@ impl DecodeError {
         }
     }
 
+    /// This error scrubbed by `redactor` after the fact, for errors built without it (a decoder that does not
+    /// know the request). Whole secrets anywhere are removed; a secret cut off by the end of the excerpt is
+    /// removed with the characters that could be its start. Prefer [`DecodeError::redacted`] where the
+    /// redactor is at hand.
+    ///
+    /// ```
+    /// use botwire_core_types::{decode::DecodeError, redact::Redactor};
+    ///
+    /// let body = format!("{}tok-SECRET-123 and more", "x".repeat(190));
+    /// let err = DecodeError::new(".", "expected value", body.as_bytes());
+    /// assert!(err.snippet().contains("tok-SEC")); // the first half of the token, at the cut
+    /// let err = err.scrubbed(&Redactor::new(["tok-SECRET-123"]));
+    /// assert!(!err.snippet().contains("tok-"), "{}", err.snippet());
+    /// ```
+    #[must_use]
+    pub fn scrubbed(self, redactor: &Redactor) -> Self {
+        let (cut, body) = match self.snippet.strip_suffix('…') {
+            Some(body) => (true, body),
+            None => (false, self.snippet.as_str()),
+        };
+        let mut snippet = redactor.scrub(body);
+        if cut {
+            redactor.drop_partial_tail(&mut snippet);
+            snippet.push('…');
+        }
+        Self {
+            path: redactor.scrub(&self.path),
+            message: redactor.scrub(&self.message),
+            snippet,
+        }
+    }
+
     /// The JSON path where decoding failed (`.` for the root).
     pub fn path(&self) -> &str {
         &self.path

@@ -109,6 +109,28 @@ impl Redactor {
         out
     }
 
+    /// Removes from the end of `text` anything that could be the beginning of a known secret (raw), replacing
+    /// it by `<redacted>`: for text that was cut after a secret began.
+    pub fn drop_partial_tail(&self, text: &mut String) {
+        let longest_start = self
+            .secrets
+            .iter()
+            .filter_map(|secret| {
+                secret
+                    .char_indices()
+                    .skip(1)
+                    .map(|(i, _)| i)
+                    .chain(std::iter::once(secret.len()))
+                    .filter(|&k| text.ends_with(&secret[..k]))
+                    .max()
+            })
+            .max();
+        if let Some(k) = longest_start {
+            text.truncate(text.len() - k);
+            text.push_str(REDACTED);
+        }
+    }
+
     fn scrub_known(&self, text: &str) -> String {
         let bytes = text.as_bytes();
         let mut out = String::with_capacity(text.len());

@@ -70,6 +70,22 @@ impl TransportError {
         self
     }
 
+    /// The same error with another delivery (layers that learn more, like [`Retry`](crate::Retry) after
+    /// several attempts); the other fields unchanged.
+    #[must_use]
+    pub fn with_delivery(mut self, delivery: Delivery) -> Self {
+        self.delivery = delivery;
+        self
+    }
+
+    /// The same error with another message, which must already be free of secrets; the other fields
+    /// unchanged.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     /// The message scrubbed by `redactor` (the other fields unchanged).
     #[must_use]
     pub fn scrubbed(mut self, redactor: &crate::Redactor) -> Self {
@@ -182,3 +198,32 @@ impl fmt::Display for TransportError {
 }
 
 impl std::error::Error for TransportError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_only_when_transient_and_safe() {
+        let io = |d| TransportError::new(TransportErrorKind::Io, d, "x");
+        // Never sent: safe whatever the request.
+        assert!(io(Delivery::NotSent).is_retryable());
+        // Sent, idempotency not recorded: counted as a write.
+        assert!(!io(Delivery::Unknown).is_retryable());
+        assert!(!io(Delivery::Unknown).with_idempotent(false).is_retryable());
+        assert!(io(Delivery::Unknown).with_idempotent(true).is_retryable());
+        assert!(io(Delivery::Answered).outcome_unknown());
+        // Not transient: never.
+        let tls = TransportError::new(TransportErrorKind::Tls, Delivery::NotSent, "x");
+        assert!(!tls.with_idempotent(true).is_retryable());
+        // The helpers keep the other fields.
+        let e = io(Delivery::Unknown)
+            .with_idempotent(true)
+            .with_message("y")
+            .with_delivery(Delivery::NotSent);
+        assert_eq!(
+            (e.message(), e.idempotent(), e.delivery()),
+            ("y", Some(true), Delivery::NotSent)
+        );
+    }
+}
