@@ -171,17 +171,13 @@ fn match_encoded(text: &[u8], start: usize, secret: &str) -> Option<usize> {
         let raw = ch.encode_utf8(&mut buf).as_bytes();
         let rest = &text[i..];
         let n = if rest.starts_with(raw) {
-            raw.len()
-        } else if let Some(n) = percent_encoded(rest, raw) {
-            n
-        } else if let Some(n) = json_escaped(rest, ch) {
-            n
-        } else if let Some(n) = html_escaped(rest, ch) {
-            n
+            Some(raw.len())
         } else {
-            return None;
+            percent_encoded(rest, raw)
+                .or_else(|| json_escaped(rest, ch))
+                .or_else(|| html_escaped(rest, ch))
         };
-        i += n;
+        i += n?;
     }
     Some(i)
 }
