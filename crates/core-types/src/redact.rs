@@ -98,15 +98,25 @@ impl Redactor {
     /// The first `max_chars` characters of `text`, scrubbed before it is cut (so a secret that straddles the
     /// cut cannot leave its first half behind), with `…` when something was cut.
     pub fn scrub_prefix(&self, text: &str, max_chars: usize) -> String {
-        // Any encoding above takes at most 12 bytes per secret byte (`&#x1F600;` for 4 bytes is less).
-        let window = max_chars + 12 * self.longest() + 64;
-        let head: String = text.chars().take(window).collect();
-        let scrubbed = self.scrub(&head);
-        let mut out: String = scrubbed.chars().take(max_chars).collect();
-        if scrubbed.chars().nth(max_chars).is_some() || text.chars().nth(window).is_some() {
-            out.push('…');
+        // A secret cut by the end of the window stays in the output as it was, in at most `margin` characters
+        // (no encoding above takes more than 12 per secret byte): the output is safe up to its length minus
+        // the margin. Redactions shrink the text, so grow the window until that covers `max_chars`.
+        let margin = 12 * self.longest();
+        let mut window = max_chars + margin + 64;
+        loop {
+            let head: String = text.chars().take(window).collect();
+            let whole = text.chars().nth(window).is_none();
+            let scrubbed = self.scrub(&head);
+            let count = scrubbed.chars().count();
+            if whole || count >= max_chars + margin {
+                let mut out: String = scrubbed.chars().take(max_chars).collect();
+                if !whole || count > max_chars {
+                    out.push('…');
+                }
+                return out;
+            }
+            window = window.saturating_mul(2);
         }
-        out
     }
 
     /// Removes from the end of `text` anything that could be the beginning of a known secret (raw), replacing
@@ -363,6 +373,12 @@ mod tests {
         assert_eq!(out.chars().count(), 201);
         assert!(out.ends_with('…'));
         assert_eq!(r.scrub_prefix("short", 200), "short");
+        // Redactions that shrink the text a lot pull a later, cut secret into the excerpt: never half of it.
+        let encoded = "f9LHodD0cOI-t_k%2Fe%2Bn%3D%D0%96 ";
+        let text = format!("{}{TOKEN}", encoded.repeat(40));
+        let out = r.scrub_prefix(&text, 200);
+        assert!(!out.contains("f9LH") && !out.contains("%2F"), "{out}");
+        assert_eq!(out.chars().count(), 201);
     }
 
     #[test]
