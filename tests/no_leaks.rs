@@ -300,6 +300,16 @@ fn an_error_quoting_the_url_is_scrubbed_by_the_client() {
         let client = onebot::blocking::Client::new(onebot::Config::new(TOKEN), transport);
         let err = client.get_me().unwrap_err();
         assert_chain_clean(&err, form);
+        // Drivers that build their own requests (polling, uploads) get the same through `execute`.
+        let req = {
+            use botwire_onebot::Endpoint as _;
+            botwire_onebot::endpoints::GetMe
+                .request(client.config())
+                .unwrap()
+        };
+        let err = client.execute(req).unwrap_err();
+        assert_chain_clean(&err, form);
+        assert_eq!(err.idempotent(), Some(true), "a GET");
         let client =
             max::blocking::Client::new(max::Config::new(TOKEN), move |_req: HttpRequest| {
                 Err::<HttpResponse, _>(TransportError::new(

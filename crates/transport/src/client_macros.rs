@@ -53,8 +53,19 @@ macro_rules! api_clients {
                 E: $endpoint + Sync + ?Sized,
             {
                 let request = endpoint.request(&self.config)?;
-                // Whatever transport this is, the error is scrubbed of the request's secrets and knows if the
-                // request may be repeated, and `parse` sees the same about the response it classifies.
+                let response = self.execute(request).await?;
+                endpoint.parse(response)
+            }
+
+            /// Sends a built request through the transport as [`send`](Self::send) does. Whatever the
+            /// transport, an error comes back scrubbed of the request's secrets and knowing whether the
+            /// request may be repeated, and the response carries the request's
+            /// [`RequestContext`]($crate::RequestContext), so that parsing it scrubs what the server echoes.
+            /// Drivers that build their own requests (long polling, uploads) send them through this.
+            pub async fn execute(
+                &self,
+                request: $crate::HttpRequest,
+            ) -> Result<$crate::HttpResponse, $crate::TransportError> {
                 let context = $crate::RequestContext::of_request(&request);
                 let mut response = self
                     .transport
@@ -62,7 +73,7 @@ macro_rules! api_clients {
                     .await
                     .map_err(|e| context.error(e))?;
                 context.attach(&mut response);
-                endpoint.parse(response)
+                Ok(response)
             }
         }
 
@@ -127,13 +138,24 @@ macro_rules! api_clients {
                     E: $endpoint + ?Sized,
                 {
                     let request = endpoint.request(&self.config)?;
+                    let response = self.execute(request)?;
+                    endpoint.parse(response)
+                }
+
+                /// Sends a built request through the transport as [`send`](Self::send) does: the error is
+                /// scrubbed of the request's secrets and knows whether the request may be repeated; the
+                /// response carries the request's [`RequestContext`]($crate::RequestContext).
+                pub fn execute(
+                    &self,
+                    request: $crate::HttpRequest,
+                ) -> Result<$crate::HttpResponse, $crate::TransportError> {
                     let context = $crate::RequestContext::of_request(&request);
                     let mut response = self
                         .transport
                         .execute(request)
                         .map_err(|e| context.error(e))?;
                     context.attach(&mut response);
-                    endpoint.parse(response)
+                    Ok(response)
                 }
             }
 
