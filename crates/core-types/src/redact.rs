@@ -57,7 +57,7 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut all: Vec<Box<str>> = self.secrets.iter().cloned().collect();
+        let mut all: Vec<Box<str>> = self.secrets.to_vec();
         for s in secrets {
             let s = s.as_ref();
             if !s.is_empty() && !all.iter().any(|known| &**known == s) {

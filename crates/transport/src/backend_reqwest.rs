@@ -72,12 +72,12 @@ impl ReqwestTransport {
 impl AsyncTransport for ReqwestTransport {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(&request);
-        let query = request.uri().query().unwrap_or_default().to_owned();
-        let redactor = context.redactor().clone().with([query]);
+        // A cheap clone (shared bytes): the query is only read to scrub an error.
+        let uri = request.uri().clone();
         let options = RequestOptions::of(&request);
         let mut req = reqwest::Request::try_from(request).map_err(|e| {
             context.error(TransportError::invalid_request(
-                redactor.scrub(&e.without_url().to_string()),
+                scrubber(&context, &uri).scrub(&e.without_url().to_string()),
             ))
         })?;
         if let Some(t) = options.get_timeout() {
@@ -87,7 +87,7 @@ impl AsyncTransport for ReqwestTransport {
             .client
             .execute(req)
             .await
-            .map_err(|e| context.error(map_error(e, &redactor, false)))?;
+            .map_err(|e| context.error(map_error(e, &context, &uri, false)))?;
         if resp
             .content_length()
             .is_some_and(|n| n > self.max_body_bytes as u64)
@@ -104,7 +104,7 @@ impl AsyncTransport for ReqwestTransport {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| context.error(map_error(e, &redactor, true)))?
+            .map_err(|e| context.error(map_error(e, &context, &uri, true)))?
         {
             if body.len() + chunk.len() > self.max_body_bytes {
                 return Err(context.error(TransportError::body_too_large(self.max_body_bytes)));
@@ -124,7 +124,18 @@ impl AsyncTransport for ReqwestTransport {
 }
 
 /// `head_arrived`: the failure is in reading the body, so the request was sent and perhaps performed.
-fn map_error(error: reqwest::Error, redactor: &Redactor, head_arrived: bool) -> TransportError {
+/// The request's secrets plus its whole query string: what error texts are scrubbed of.
+fn scrubber(context: &RequestContext, uri: &http::Uri) -> Redactor {
+    context.redactor().clone().with(uri.query())
+}
+
+fn map_error(
+    error: reqwest::Error,
+    context: &RequestContext,
+    uri: &http::Uri,
+    head_arrived: bool,
+) -> TransportError {
+    let redactor = scrubber(context, uri);
     use TransportErrorKind as K;
     let error = error.without_url();
     let mut text = error.to_string();

@@ -77,8 +77,8 @@ impl UreqTransport {
 impl BlockingTransport for UreqTransport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(&request);
-        let query = request.uri().query().unwrap_or_default().to_owned();
-        let redactor = context.redactor().clone().with([query]);
+        // A cheap clone (shared bytes): the query is only read to scrub an error.
+        let uri = request.uri().clone();
         let options = RequestOptions::of(&request);
         let request = match options.get_timeout() {
             Some(timeout) => self
@@ -93,7 +93,7 @@ impl BlockingTransport for UreqTransport {
         let response = self
             .agent
             .run(request)
-            .map_err(|e| context.error(map_error(e, &redactor)))?;
+            .map_err(|e| context.error(map_error(e, &context, &uri)))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -107,7 +107,7 @@ impl BlockingTransport for UreqTransport {
                     // The head arrived, so the request was sent and perhaps performed; what the server said
                     // is lost with the body. The outcome is unknown, whatever ureq calls the failure.
                     other => {
-                        let err = map_error(other, &redactor);
+                        let err = map_error(other, &context, &uri);
                         TransportError::new(err.kind(), Delivery::Unknown, err.message())
                     }
                 };
@@ -119,7 +119,13 @@ impl BlockingTransport for UreqTransport {
     }
 }
 
-fn map_error(error: ureq::Error, redactor: &Redactor) -> TransportError {
+/// The request's secrets plus its whole query string: what error texts are scrubbed of.
+fn scrubber(context: &RequestContext, uri: &http::Uri) -> Redactor {
+    context.redactor().clone().with(uri.query())
+}
+
+fn map_error(error: ureq::Error, context: &RequestContext, uri: &http::Uri) -> TransportError {
+    let redactor = scrubber(context, uri);
     use TransportErrorKind as K;
     let (kind, delivery) = match &error {
         ureq::Error::HostNotFound

@@ -66,7 +66,9 @@ macro_rules! api_clients {
                 &self,
                 request: $crate::HttpRequest,
             ) -> Result<$crate::HttpResponse, $crate::TransportError> {
+                let mut request = request;
                 let context = $crate::RequestContext::of_request(&request);
+                context.store(&mut request);
                 let mut response = self
                     .transport
                     .execute(request)
@@ -149,7 +151,9 @@ macro_rules! api_clients {
                     &self,
                     request: $crate::HttpRequest,
                 ) -> Result<$crate::HttpResponse, $crate::TransportError> {
+                    let mut request = request;
                     let context = $crate::RequestContext::of_request(&request);
+                    context.store(&mut request);
                     let mut response = self
                         .transport
                         .execute(request)

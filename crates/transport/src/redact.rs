@@ -62,30 +62,28 @@ pub(crate) const SECRET_HEADERS: &[&str] = &["authorization", "x-max-bot-api-sec
 /// webhook secret, cookies), the values of secret query parameters (`api_token`, `access_token`, `token`,
 /// percent-decoded), and any [`Redactor`] stored in its extensions.
 pub fn request_secrets<B>(request: &http::Request<B>) -> Redactor {
-    let mut found: Vec<String> = Vec::new();
+    let mut found: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     for (name, value) in request.headers() {
         if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
             let text = String::from_utf8_lossy(value.as_bytes());
             // `Bearer x`, `Basic x`: the credential alone may be echoed too.
             if let Some((_, credential)) = text.trim().rsplit_once(' ') {
-                found.push(credential.to_owned());
+                found.push(credential.to_owned().into());
             }
-            found.push(text.into_owned());
+            found.push(text);
         }
     }
-    if let Some(query) = request.uri().query() {
+    if let Some(query) = request.uri().query().filter(|q| q.contains("token=")) {
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             if SECRET_PARAMS.contains(&name.as_ref()) {
-                found.push(value.into_owned());
+                found.push(value);
             }
         }
     }
-    request
-        .extensions()
-        .get::<Redactor>()
-        .cloned()
-        .unwrap_or_default()
-        .with(found)
+    match request.extensions().get::<Redactor>() {
+        Some(known) => known.clone().with(found),
+        None => Redactor::new(found),
+    }
 }
 
 /// What the answer to a request needs to know about the request: its secrets, so that text the server echoes
@@ -118,12 +116,21 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// The context of `request`: its [secrets](request_secrets) and
-    /// [`RequestOptions::is_idempotent`](crate::RequestOptions::is_idempotent).
+    /// [`RequestOptions::is_idempotent`](crate::RequestOptions::is_idempotent) — or the context a layer above
+    /// already stored in it ([`RequestContext::store`]), so it is worked out once per request.
     pub fn of_request<B>(request: &http::Request<B>) -> Self {
+        if let Some(known) = request.extensions().get::<Self>() {
+            return known.clone();
+        }
         Self {
             redactor: request_secrets(request),
             idempotent: crate::RequestOptions::is_idempotent(request),
         }
+    }
+
+    /// Stores this context in the request, for the layers below (the backend) to reuse.
+    pub fn store<B>(&self, request: &mut http::Request<B>) {
+        request.extensions_mut().insert(self.clone());
     }
 
     /// The context attached to `response`, or the defaults.
