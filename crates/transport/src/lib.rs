@@ -43,7 +43,8 @@
 //! `log` crate: at `DEBUG` it redacts, but at `TRACE` the `ureq::*` targets print the full request URL (the
 //! OneBot `api_token`) and `ureq_proto::*` hex-dumps the raw request head (the MAX `Authorization` header).
 //! When you enable `TRACE`, switch those targets off: `RUST_LOG=trace,ureq=off,ureq_proto=off` (env_logger
-//! or `tracing_subscriber::EnvFilter`; the same directive applies through `tracing-log`).
+//! or `tracing_subscriber::EnvFilter`; the same directive applies through `tracing-log`). reqwest dumps the
+//! bytes of a connection only with `connection_verbose`, which [`ReqwestTransport`] never turns on.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
