@@ -6,7 +6,7 @@
 use botwire_core_types::decode::from_slice;
 use botwire_core_types::onebot::webhook::{HttpBlockPayload, InnerWebhookRequest};
 use botwire_core_types::onebot::{
-    Account, Contact, ContactVariable, Data, ErrorBody, Messenger, Page, Tag,
+    Account, Contact, ContactVariable, Data, ErrorBody, FlexibleId, Messenger, Page, Tag,
 };
 use botwire_onebot::Endpoint as _;
 use botwire_onebot::endpoints::{GetContactVariables, GetContacts, SetContactVariable};
@@ -82,8 +82,15 @@ fn onebot_get_contact_variables_paginated_old_shape() {
     assert_eq!(page.data[0].name(), Some("Имя переменной"));
     assert_eq!(page.data[1].name(), Some("Город"));
     assert_eq!(page.data[1].value.as_deref(), Some("Киев"));
-    assert_eq!(page.data[1].id.0, 2, "the value record's id");
-    assert_eq!(page.data[1].variable.as_ref().unwrap().id.0, 25);
+    assert_eq!(
+        page.data[1].id,
+        Some(FlexibleId(2)),
+        "the value record's id"
+    );
+    assert_eq!(
+        page.data[1].variable.as_ref().unwrap().id,
+        Some(FlexibleId(25))
+    );
     let meta = page.meta.as_ref().unwrap();
     assert_eq!((meta.per_page, meta.total), (Some(100), Some(2)));
     assert_eq!(
@@ -101,7 +108,8 @@ fn cleverapp_get_contact_variables_plain_new_shape() {
     let raw = text("cleverapp_getContactVariables_200_items.json");
     let page: Page<ContactVariable> = from_slice(raw.as_bytes()).unwrap();
     assert_eq!(
-        page.data[0].id.0, 16_497_876_867_449,
+        page.data[0].id,
+        Some(FlexibleId(16_497_876_867_449)),
         "14-digit ids stay exact"
     );
     assert_eq!(page.data[1].name(), Some("Город"));
@@ -138,7 +146,7 @@ fn cleverapp_set_contact_variable_truncated() {
     let cut = raw.find(",\n    \"value\"").unwrap();
     let complete = format!("{}}}}}", &raw[..cut]);
     let kept: Data<ContactVariable> = from_slice(complete.as_bytes()).unwrap();
-    assert_eq!(kept.data.id.0, 16_498_385_181_301);
+    assert_eq!(kept.data.id, Some(FlexibleId(16_498_385_181_301)));
     assert_eq!(kept.data.name(), Some("Имя переменной"));
     insta::assert_snapshot!(format!("{err}\n\n{kept:#?}"));
 }

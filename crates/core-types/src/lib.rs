@@ -28,6 +28,7 @@ pub mod limits;
 pub mod max;
 pub mod onebot;
 mod raw;
+pub mod redact;
 mod validation;
 
 pub use raw::UnknownJson;

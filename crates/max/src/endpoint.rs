@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use botwire_core_types::decode;
 use botwire_core_types::max::{ApiErrorBody, SimpleQueryResult};
-use botwire_transport::{HttpRequest, HttpResponse, RequestOptions, url};
+use botwire_transport::{HttpRequest, HttpResponse, RequestContext, RequestOptions, url};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -164,11 +164,33 @@ impl<'a> RequestBuilder<'a> {
 ///
 /// 429 becomes [`Error::RateLimited`] (with `Retry-After` when sent); other non-2xx become [`Error::Api`] with the
 /// body's `code` and `message`; a 2xx body that does not match `T` becomes [`Error::Decode`] naming the JSON path.
+///
+/// Every text taken from the body into an error is scrubbed by the response's
+/// [`RequestContext`] redactor (the clients and backends attach it), so a token the server echoes never
+/// reaches `Display`, `Debug` or a log line.
+///
+/// ```
+/// use botwire_max::{Config, Endpoint, endpoint::parse_json, endpoints::GetMe};
+/// use botwire_transport::RequestContext;
+///
+/// let req = GetMe.request(&Config::new("s3cr3t-t0ken"))?;
+/// let mut resp = http::Response::builder()
+///     .status(401)
+///     .body(br#"{"code":"verify.token","message":"Invalid access_token: s3cr3t-t0ken"}"#.to_vec())
+///     .unwrap();
+/// RequestContext::of_request(&req).attach(&mut resp);
+/// let err = parse_json::<serde_json::Value>(resp).unwrap_err();
+/// assert_eq!(err.to_string(), "MAX API error: HTTP 401 verify.token: Invalid access_token: <redacted>");
+/// # Ok::<(), botwire_max::Error>(())
+/// ```
 pub fn parse_json<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Error> {
     let status = check_status(&response)?;
-    decode::from_slice(response.body()).map_err(|source| Error::Decode {
-        status: status.as_u16(),
-        source,
+    let context = RequestContext::of_response(&response);
+    decode::from_slice_redacted(response.body(), context.redactor()).map_err(|source| {
+        Error::Decode {
+            status: status.as_u16(),
+            source,
+        }
     })
 }
 
@@ -183,34 +205,43 @@ pub fn parse_json<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Erro
 /// assert!(matches!(parse_simple(refused), Err(Error::Unsuccessful { message: Some(m) }) if m == "not allowed"));
 /// ```
 pub fn parse_simple(response: HttpResponse) -> Result<(), Error> {
+    let context = RequestContext::of_response(&response);
     let result: SimpleQueryResult = parse_json(response)?;
     if result.success {
         Ok(())
     } else {
         Err(Error::Unsuccessful {
-            message: result.message,
+            message: result.message.map(|m| context.redactor().scrub(&m)),
         })
     }
 }
 
 /// Returns the status of a 2xx response, or the error a non-2xx one stands for.
+///
+/// The body's `code` and `message` (or its first 200 characters when it is not JSON: a proxy's HTML page) are
+/// scrubbed by the response's [`RequestContext`] redactor; the context also says whether the request was
+/// idempotent, which decides whether a 5xx is [retryable](Error::is_retryable).
 pub fn check_status(response: &HttpResponse) -> Result<StatusCode, Error> {
     let status = response.status();
     if status.is_success() {
         return Ok(status);
     }
+    let context = RequestContext::of_response(response);
+    let redactor = context.redactor();
     let body: ApiErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
     let api = ApiError {
         status,
-        code: body.code,
-        message: body.message.or(body.error).or_else(|| {
-            let text = String::from_utf8_lossy(response.body())
-                .trim()
-                .chars()
-                .take(200)
-                .collect::<String>();
-            (!text.is_empty()).then_some(text)
-        }),
+        code: body.code.map(|c| redactor.scrub(&c)),
+        message: body
+            .message
+            .or(body.error)
+            .map(|m| redactor.scrub(&m))
+            .or_else(|| {
+                let text =
+                    redactor.scrub_prefix(String::from_utf8_lossy(response.body()).trim(), 200);
+                (!text.is_empty()).then_some(text)
+            }),
+        idempotent: context.is_idempotent(),
     };
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Err(Error::RateLimited {

@@ -6,6 +6,9 @@ use botwire_transport::{Delivery, TransportError};
 use http::StatusCode;
 
 /// An error answer of the API: HTTP status plus the body's `code` and `message`.
+///
+/// `code` and `message` are the server's text, scrubbed of the request's secrets when the answer was parsed
+/// (MAX quotes a bad token back: `Invalid access_token: …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// The HTTP status.
@@ -14,6 +17,10 @@ pub struct ApiError {
     pub code: Option<String>,
     /// The human-readable message (may be empty).
     pub message: Option<String>,
+    /// Whether the request that got this answer may be repeated without changing the outcome
+    /// ([`RequestOptions::is_idempotent`](botwire_transport::RequestOptions::is_idempotent)); `false` when not
+    /// known.
+    pub idempotent: bool,
 }
 
 impl std::fmt::Display for ApiError {
@@ -107,14 +114,16 @@ impl Error {
         }
     }
 
-    /// Whether the failure is transient, so the same request may succeed later: 429, 5xx, and connection
-    /// failures or timeouts. Whether it is *safe* to repeat also depends on the request: see
-    /// [`Error::outcome_unknown`].
+    /// Whether sending the same request again is both promising and safe: 429 (the server did not perform it),
+    /// and transient failures — 5xx, connection failures, timeouts — when the request never reached the server
+    /// or is idempotent. A failure after a write was sent (`POST /messages` answered 5xx, or its connection lost
+    /// before or while the answer came) is **not** retryable: the write may have been performed, and
+    /// [`Error::outcome_unknown`] says so. The same rule as the [`Retry`](botwire_transport::Retry) layer's.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => e.is_transient(),
+            Error::Transport(e) => e.is_retryable(),
             Error::RateLimited { .. } => true,
-            Error::Api(e) => e.status.is_server_error(),
+            Error::Api(e) => e.status.is_server_error() && e.idempotent,
             _ => false,
         }
     }
@@ -127,13 +136,13 @@ impl Error {
         }
     }
 
-    /// `true` when the request may have been processed although it did not succeed: no answer arrived (the
-    /// connection dropped after sending), or the server answered 5xx (it failed somewhere, possibly after storing
-    /// the write). Repeating such a write could perform it twice. 429 and other 4xx answers mean the server did
-    /// not perform it.
+    /// `true` when the request may have been processed although it did not succeed: no usable answer arrived
+    /// (the connection dropped after sending, or after the response head with the body lost), or the server
+    /// answered 5xx (it failed somewhere, possibly after storing the write). Repeating such a write could perform
+    /// it twice. 429 and other 4xx answers mean the server did not perform it.
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            Error::Transport(e) => e.delivery() == Delivery::Unknown,
+            Error::Transport(e) => e.delivery() != Delivery::NotSent,
             Error::Api(e) => e.status.is_server_error(),
             _ => false,
         }

@@ -360,6 +360,7 @@ fn parse_upload_answer(
                     message: Some(format!(
                         "the upload host answered <retval>{retval}</retval>"
                     )),
+                    idempotent: false,
                 }));
             }
             let token = step1_token
@@ -404,7 +405,7 @@ impl<T: AsyncTransport> Client<T> {
     pub async fn upload_flow(&self, mut flow: UploadFlow) -> Result<AttachmentRequest, Error> {
         loop {
             match flow.next(self.config())? {
-                UploadStep::Send(request) => flow.feed(self.transport().execute(request).await?)?,
+                UploadStep::Send(request) => flow.feed(self.execute(request).await?)?,
                 UploadStep::Done(attachment) => return Ok(attachment),
             }
         }
@@ -425,7 +426,7 @@ impl<T: BlockingTransport> blocking::Client<T> {
     pub fn upload_flow(&self, mut flow: UploadFlow) -> Result<AttachmentRequest, Error> {
         loop {
             match flow.next(self.config())? {
-                UploadStep::Send(request) => flow.feed(self.transport().execute(request)?)?,
+                UploadStep::Send(request) => flow.feed(self.execute(request)?)?,
                 UploadStep::Done(attachment) => return Ok(attachment),
             }
         }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use botwire_core_types::decode;
 use botwire_core_types::onebot::ErrorBody;
-use botwire_transport::{HttpRequest, HttpResponse, RequestOptions, url};
+use botwire_transport::{HttpRequest, HttpResponse, RequestContext, RequestOptions, url};
 use http::{Method, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -104,6 +104,10 @@ impl<'a> RequestBuilder<'a> {
     }
 
     /// The finished request.
+    ///
+    /// The token is in its URI, and `http::Request`'s `Debug` prints the URI whole: print it through
+    /// [`botwire_transport::Redacted`] (or [`describe_request`](botwire_transport::describe_request)), never
+    /// with `{:?}`.
     pub fn build(self) -> Result<HttpRequest, Error> {
         let mut query: Vec<(&str, &str)> = Vec::with_capacity(self.query.len() + 1);
         query.push(("api_token", self.config.token().expose()));
@@ -156,16 +160,40 @@ fn flatten_query(name: &str, value: &serde_json::Value, out: &mut Vec<(String, S
 /// 422 → [`Error::Rejected`] with field → messages; 429 → [`Error::RateLimited`]; other non-2xx →
 /// [`Error::Api`]; a 2xx `{"success": false}` → [`Error::Unsuccessful`]; a body that does not match `T` →
 /// [`Error::Decode`] naming the JSON path.
+///
+/// Every text taken from the body into an error is scrubbed by the response's [`RequestContext`] redactor
+/// (the clients and backends attach it): the `api_token` never reaches `Display`, `Debug` or a log line, even
+/// when the server quotes it.
+///
+/// ```
+/// use botwire_onebot::{Config, Endpoint, endpoint::parse_json, endpoints::GetMe};
+/// use botwire_transport::RequestContext;
+///
+/// let req = GetMe.request(&Config::new("s3cr3t"))?;
+/// let page = "<html><title>404</title>GET /api/v1/getMe?api_token=s3cr3t HTTP/1.1 s3cr3t</html>";
+/// let mut resp = http::Response::builder().status(404).body(page.as_bytes().to_vec()).unwrap();
+/// RequestContext::of_request(&req).attach(&mut resp);
+/// let err = parse_json::<serde_json::Value>(resp).unwrap_err();
+/// assert!(!format!("{err} {err:?}").contains("s3cr3t"));
+/// # Ok::<(), botwire_onebot::Error>(())
+/// ```
 pub fn parse_json<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Error> {
     let status = check_status(&response)?;
-    check_success_flag(response.body())?;
-    decode::from_slice(response.body()).map_err(|source| Error::Decode {
-        status: status.as_u16(),
-        source,
+    let context = RequestContext::of_response(&response);
+    check_success_flag(&response)?;
+    decode::from_slice_redacted(response.body(), context.redactor()).map_err(|source| {
+        Error::Decode {
+            status: status.as_u16(),
+            source,
+        }
     })
 }
 
 /// Returns the status of a 2xx response, or the error a non-2xx one stands for.
+///
+/// Texts from the body (the message, 422 field errors, the first 200 characters of a non-JSON page) are
+/// scrubbed by the response's [`RequestContext`] redactor; the context also says whether the request was
+/// idempotent, which decides whether a 5xx is [retryable](Error::is_retryable).
 pub fn check_status(response: &HttpResponse) -> Result<StatusCode, Error> {
     let status = response.status();
     if status.is_success() {
@@ -176,29 +204,47 @@ pub fn check_status(response: &HttpResponse) -> Result<StatusCode, Error> {
             retry_after: botwire_transport::retry_after(response.headers()),
         });
     }
+    let context = RequestContext::of_response(response);
+    let redactor = context.redactor();
     let body: Option<ErrorBody> = serde_json::from_slice(response.body()).ok();
     let message = body
         .as_ref()
-        .and_then(|b| b.message.clone().or_else(|| b.error.clone()))
+        .and_then(|b| b.message.as_ref().or(b.error.as_ref()))
+        .map(|m| redactor.scrub(m))
         .or_else(|| {
-            let text: String = String::from_utf8_lossy(response.body())
-                .trim()
-                .chars()
-                .take(200)
-                .collect();
+            let text = redactor.scrub_prefix(String::from_utf8_lossy(response.body()).trim(), 200);
             (!text.is_empty()).then_some(text)
         });
     if status == StatusCode::UNPROCESSABLE_ENTITY {
+        let errors = body
+            .map(|b| b.errors)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(field, msgs)| {
+                (
+                    redactor.scrub(&field),
+                    msgs.iter().map(|m| redactor.scrub(m)).collect(),
+                )
+            })
+            .collect();
         return Err(Error::Rejected {
             message: message.unwrap_or_default(),
-            errors: body.map(|b| b.errors).unwrap_or_default(),
+            errors,
         });
     }
-    Err(Error::Api { status, message })
+    Err(Error::Api {
+        status,
+        message,
+        idempotent: context.is_idempotent(),
+    })
 }
 
-/// Fails with [`Error::Unsuccessful`] when a 2xx body says `"success": false`.
-pub fn check_success_flag(body: &[u8]) -> Result<(), Error> {
+/// Fails with [`Error::Unsuccessful`] when a 2xx body says `"success": false`; the explanation is scrubbed
+/// by the response's [`RequestContext`] redactor.
+pub fn check_success_flag(response: &HttpResponse) -> Result<(), Error> {
+    let context = RequestContext::of_response(response);
+    let redactor = context.redactor();
+    let body = response.body();
     #[derive(serde::Deserialize)]
     struct Flag {
         success: Option<serde_json::Value>,
@@ -210,7 +256,7 @@ pub fn check_success_flag(body: &[u8]) -> Result<(), Error> {
             || matches!(&flag.success, Some(serde_json::Value::Number(n)) if n.as_i64() == Some(0));
         if failed {
             return Err(Error::Unsuccessful {
-                message: flag.message.or(flag.error),
+                message: flag.message.or(flag.error).map(|m| redactor.scrub(&m)),
             });
         }
     }

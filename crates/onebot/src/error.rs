@@ -8,8 +8,10 @@ use http::StatusCode;
 
 /// Everything that can go wrong calling the OneBot API.
 ///
-/// No variant holds the token or a URL: the token travels in the query string, and every URL that reaches an
-/// error is scrubbed by the transport.
+/// No variant holds the token or a URL: the token travels in the query string, every URL that reaches an
+/// error is scrubbed by the transport, and every text taken from an answer (a message, a 422 field error, an
+/// HTML error page quoting the request line, a decode excerpt) is scrubbed of the request's secrets — raw,
+/// percent-encoded or escaped — when the answer is parsed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -31,6 +33,10 @@ pub enum Error {
         status: StatusCode,
         /// The body's `message` (or its start, when it is not JSON).
         message: Option<String>,
+        /// Whether the request that got this answer may be repeated without changing the outcome
+        /// ([`RequestOptions::is_idempotent`](botwire_transport::RequestOptions::is_idempotent)); `false` when
+        /// not known.
+        idempotent: bool,
     },
     /// HTTP 429: more than 2 requests per second.
     #[error("OneBot rate limit hit{}", retry_after.map(|d| format!(", retry after {d:?}")).unwrap_or_default())]
@@ -94,13 +100,18 @@ impl Error {
         }
     }
 
-    /// Whether the failure is transient: 429, 5xx, connection failures and timeouts. Whether repeating is *safe*
-    /// also depends on the request: see [`Error::outcome_unknown`].
+    /// Whether sending the same request again is both promising and safe: 429 (the server did not perform it),
+    /// and transient failures — 5xx, connection failures, timeouts — when the request never reached the server
+    /// or is idempotent. A failure after a write was sent (`sendMessage` answered 5xx, or its connection lost
+    /// before or while the answer came) is **not** retryable: the write may have been performed, and
+    /// [`Error::outcome_unknown`] says so. The same rule as the [`Retry`](botwire_transport::Retry) layer's.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => e.is_transient(),
+            Error::Transport(e) => e.is_retryable(),
             Error::RateLimited { .. } => true,
-            Error::Api { status, .. } => status.is_server_error(),
+            Error::Api {
+                status, idempotent, ..
+            } => status.is_server_error() && *idempotent,
             _ => false,
         }
     }
@@ -113,12 +124,13 @@ impl Error {
         }
     }
 
-    /// `true` when the request may have been processed although it did not succeed: no answer arrived (the
-    /// connection dropped after sending), or the server answered 5xx (it failed somewhere, possibly after storing
-    /// the write). 429 and 422 mean the server did not perform it.
+    /// `true` when the request may have been processed although it did not succeed: no usable answer arrived
+    /// (the connection dropped after sending, or after the response head with the body lost), or the server
+    /// answered 5xx (it failed somewhere, possibly after storing the write). 429 and 422 mean the server did not
+    /// perform it.
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            Error::Transport(e) => e.delivery() == Delivery::Unknown,
+            Error::Transport(e) => e.delivery() != Delivery::NotSent,
             Error::Api { status, .. } => status.is_server_error(),
             _ => false,
         }

@@ -1,15 +1,17 @@
 use std::sync::Arc;
 
 use crate::{
-    AsyncTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig,
-    TransportError, TransportErrorKind, scrub_secrets,
+    AsyncTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext, RequestOptions,
+    TransportConfig, TransportError, TransportErrorKind,
 };
 
 /// The async backend: reqwest 0.13 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots). Needs a tokio
 /// runtime.
 ///
 /// 4xx and 5xx responses are returned with their bodies. Redirects are not followed. Errors go through
-/// `reqwest::Error::without_url` and are scrubbed, so the OneBot `api_token` never reaches them.
+/// `reqwest::Error::without_url` and are scrubbed of the request's secrets, so the OneBot `api_token` never
+/// reaches them; each records the request's idempotency. Every response carries the request's
+/// [`RequestContext`]. A failure after the response head arrived (the body lost) is [`Delivery::Unknown`].
 ///
 /// ```no_run
 /// use botwire_transport::{AsyncTransport, ReqwestTransport, TransportConfig};
@@ -100,10 +102,14 @@ impl ReqwestTransport {
 #[async_trait::async_trait]
 impl AsyncTransport for ReqwestTransport {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let query = request.uri().query().unwrap_or_default().to_owned();
+        let context = RequestContext::of_request(&request);
+        // A cheap clone (shared bytes): the query is only read to scrub an error.
+        let uri = request.uri().clone();
         let options = RequestOptions::of(&request);
         let mut req = reqwest::Request::try_from(request).map_err(|e| {
-            TransportError::invalid_request(scrub_secrets(&e.without_url().to_string(), &[&query]))
+            context.error(TransportError::invalid_request(
+                scrubber(&context, &uri).scrub(&e.without_url().to_string()),
+            ))
         })?;
         if let Some(t) = options.get_timeout() {
             *req.timeout_mut() = Some(t);
@@ -112,12 +118,12 @@ impl AsyncTransport for ReqwestTransport {
             .client
             .execute(req)
             .await
-            .map_err(|e| map_error(e, &query, false))?;
+            .map_err(|e| context.error(map_error(e, &context, &uri, false)))?;
         if resp
             .content_length()
             .is_some_and(|n| n > self.max_body_bytes as u64)
         {
-            return Err(TransportError::body_too_large(self.max_body_bytes));
+            return Err(context.error(TransportError::body_too_large(self.max_body_bytes)));
         }
         let mut builder = http::Response::builder()
             .status(resp.status())
@@ -126,19 +132,41 @@ impl AsyncTransport for ReqwestTransport {
             *headers = std::mem::take(resp.headers_mut());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| map_error(e, &query, true))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| context.error(map_error(e, &context, &uri, true)))?
+        {
             if body.len() + chunk.len() > self.max_body_bytes {
-                return Err(TransportError::body_too_large(self.max_body_bytes));
+                return Err(context.error(TransportError::body_too_large(self.max_body_bytes)));
             }
             body.extend_from_slice(&chunk);
         }
-        builder.body(body).map_err(|e| {
-            TransportError::new(TransportErrorKind::Other, Delivery::Answered, e.to_string())
-        })
+        let mut response = builder.body(body).map_err(|e| {
+            context.error(TransportError::new(
+                TransportErrorKind::Other,
+                Delivery::Answered,
+                e.to_string(),
+            ))
+        })?;
+        context.attach(&mut response);
+        Ok(response)
     }
 }
 
-fn map_error(error: reqwest::Error, query: &str, answered: bool) -> TransportError {
+/// `head_arrived`: the failure is in reading the body, so the request was sent and perhaps performed.
+/// The request's secrets plus its whole query string: what error texts are scrubbed of.
+fn scrubber(context: &RequestContext, uri: &http::Uri) -> Redactor {
+    context.redactor().clone().with(uri.query())
+}
+
+fn map_error(
+    error: reqwest::Error,
+    context: &RequestContext,
+    uri: &http::Uri,
+    head_arrived: bool,
+) -> TransportError {
+    let redactor = scrubber(context, uri);
     use TransportErrorKind as K;
     let error = error.without_url();
     let mut text = error.to_string();
@@ -157,11 +185,11 @@ fn map_error(error: reqwest::Error, query: &str, answered: bool) -> TransportErr
         }
         source = s.source();
     }
-    let (kind, delivery) = if answered {
+    let (kind, delivery) = if head_arrived {
         if error.is_timeout() {
-            (K::Timeout, Delivery::Answered)
+            (K::Timeout, Delivery::Unknown)
         } else {
-            (K::Io, Delivery::Answered)
+            (K::Io, Delivery::Unknown)
         }
     } else if is_tls {
         (K::Tls, Delivery::NotSent)
@@ -178,5 +206,5 @@ fn map_error(error: reqwest::Error, query: &str, answered: bool) -> TransportErr
     } else {
         (K::Io, Delivery::Unknown)
     };
-    TransportError::new(kind, delivery, scrub_secrets(&text, &[query]))
+    TransportError::new(kind, delivery, redactor.scrub(&text))
 }

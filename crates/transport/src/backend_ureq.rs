@@ -1,8 +1,8 @@
 use std::io;
 
 use crate::{
-    BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, TransportConfig,
-    TransportError, TransportErrorKind, scrub_secrets,
+    BlockingTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext,
+    RequestOptions, TransportConfig, TransportError, TransportErrorKind,
 };
 
 /// The blocking backend: ureq 3 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots).
@@ -11,7 +11,13 @@ use crate::{
 /// (sending, waiting for the head, reading the body) rather than their sum; see the note in `new`.
 ///
 /// 4xx and 5xx responses are returned with their bodies, never turned into errors. Redirects are not followed
-/// (neither API redirects, and a redirect would carry the token elsewhere).
+/// (neither API redirects, and a redirect would carry the token elsewhere). Every response carries the
+/// request's [`RequestContext`]; every error is scrubbed of the request's secrets and records its idempotency.
+/// A failure after the response head arrived (the body lost) is [`Delivery::Unknown`].
+///
+/// ureq itself logs through the `log` crate: at `TRACE` its targets `ureq::*` print the full request URL
+/// (the OneBot `api_token` with it) and `ureq_proto::*` hex-dumps the raw request head, `Authorization`
+/// included. Keep them off wherever `TRACE` is enabled, e.g. `RUST_LOG=trace,ureq=off,ureq_proto=off`.
 ///
 /// ```no_run
 /// use botwire_transport::{BlockingTransport, TransportConfig, UreqTransport};
@@ -129,7 +135,9 @@ impl BlockingTransport for UreqTransport {
         if let Some(why) = &self.unusable_proxy {
             return Err(TransportError::invalid_request(why.clone()));
         }
-        let query = request.uri().query().unwrap_or_default().to_owned();
+        let context = RequestContext::of_request(&request);
+        // A cheap clone (shared bytes): the query is only read to scrub an error.
+        let uri = request.uri().clone();
         let options = RequestOptions::of(&request);
         let request = match options.get_timeout() {
             Some(timeout) => self
@@ -141,29 +149,42 @@ impl BlockingTransport for UreqTransport {
                 .build(),
             None => request,
         };
-        let response = self.agent.run(request).map_err(|e| map_error(e, &query))?;
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| context.error(map_error(e, &context, &uri)))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
             .limit(self.max_body_bytes as u64)
             .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => {
-                    TransportError::body_too_large(self.max_body_bytes)
-                }
-                other => {
-                    let mut err = map_error(other, &query);
-                    if err.delivery() != Delivery::NotSent {
-                        err = TransportError::new(err.kind(), Delivery::Answered, err.message());
+            .map_err(|e| {
+                let err = match e {
+                    ureq::Error::BodyExceedsLimit(_) => {
+                        TransportError::body_too_large(self.max_body_bytes)
                     }
-                    err
-                }
+                    // The head arrived, so the request was sent and perhaps performed; what the server said
+                    // is lost with the body. The outcome is unknown, whatever ureq calls the failure.
+                    other => {
+                        let err = map_error(other, &context, &uri);
+                        TransportError::new(err.kind(), Delivery::Unknown, err.message())
+                    }
+                };
+                context.error(err)
             })?;
-        Ok(http::Response::from_parts(parts, bytes))
+        let mut response = http::Response::from_parts(parts, bytes);
+        context.attach(&mut response);
+        Ok(response)
     }
 }
 
-fn map_error(error: ureq::Error, query: &str) -> TransportError {
+/// The request's secrets plus its whole query string: what error texts are scrubbed of.
+fn scrubber(context: &RequestContext, uri: &http::Uri) -> Redactor {
+    context.redactor().clone().with(uri.query())
+}
+
+fn map_error(error: ureq::Error, context: &RequestContext, uri: &http::Uri) -> TransportError {
+    let redactor = scrubber(context, uri);
     use TransportErrorKind as K;
     let (kind, delivery) = match &error {
         ureq::Error::HostNotFound
@@ -207,7 +228,7 @@ fn map_error(error: ureq::Error, query: &str) -> TransportError {
         source = s.source();
     }
     if kind == K::Connect && text.contains("certificate") {
-        return TransportError::new(K::Tls, Delivery::NotSent, scrub_secrets(&text, &[query]));
+        return TransportError::new(K::Tls, Delivery::NotSent, redactor.scrub(&text));
     }
-    TransportError::new(kind, delivery, scrub_secrets(&text, &[query]))
+    TransportError::new(kind, delivery, redactor.scrub(&text))
 }

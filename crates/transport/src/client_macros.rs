@@ -53,14 +53,33 @@ macro_rules! api_clients {
                 E: $endpoint + Sync + ?Sized,
             {
                 let request = endpoint.request(&self.config)?;
+                let response = self.execute(request).await?;
+                endpoint.parse(response)
+            }
+
+            /// Sends a built request through the transport as [`send`](Self::send) does. Whatever the
+            /// transport, an error comes back scrubbed of the request's secrets and knowing whether the
+            /// request may be repeated, and the response carries the request's
+            /// [`RequestContext`]($crate::RequestContext), so that parsing it scrubs what the server echoes.
+            /// Drivers that build their own requests (long polling, uploads) send them through this.
+            pub async fn execute(
+                &self,
+                request: $crate::HttpRequest,
+            ) -> Result<$crate::HttpResponse, $crate::TransportError> {
+                let mut request = request;
+                let context = $crate::RequestContext::of_request(&request);
+                context.store(&mut request);
                 let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
                 let outcome = $crate::trace::Instrument::instrument(
                     self.transport.execute(request),
                     trace.span().clone(),
                 )
-                .await;
+                .await
+                .map_err(|e| context.error(e));
                 trace.finish(&outcome);
-                endpoint.parse(outcome?)
+                let mut response = outcome?;
+                context.attach(&mut response);
+                Ok(response)
             }
         }
 
@@ -125,13 +144,30 @@ macro_rules! api_clients {
                     E: $endpoint + ?Sized,
                 {
                     let request = endpoint.request(&self.config)?;
+                    let response = self.execute(request)?;
+                    endpoint.parse(response)
+                }
+
+                /// Sends a built request through the transport as [`send`](Self::send) does: the error is
+                /// scrubbed of the request's secrets and knows whether the request may be repeated; the
+                /// response carries the request's [`RequestContext`]($crate::RequestContext).
+                pub fn execute(
+                    &self,
+                    request: $crate::HttpRequest,
+                ) -> Result<$crate::HttpResponse, $crate::TransportError> {
+                    let mut request = request;
+                    let context = $crate::RequestContext::of_request(&request);
+                    context.store(&mut request);
                     let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
                     let outcome = {
                         let _in_span = trace.span().enter();
                         self.transport.execute(request)
-                    };
+                    }
+                    .map_err(|e| context.error(e));
                     trace.finish(&outcome);
-                    endpoint.parse(outcome?)
+                    let mut response = outcome?;
+                    context.attach(&mut response);
+                    Ok(response)
                 }
             }
 

@@ -1,7 +1,5 @@
+use crate::redact::SECRET_HEADERS;
 use crate::{HttpRequest, scrub_secrets};
-
-/// Headers whose values are secrets.
-const SECRET_HEADERS: &[&str] = &["authorization", "x-max-bot-api-secret", "cookie"];
 
 /// A redacted, human-readable rendering of a request: method and URL, headers, then the body (JSON pretty
 /// printed; binary shown by size). For logs, and for the request snapshots of botwire's own tests.

@@ -32,7 +32,19 @@
 //!
 //! A transport error never carries a URL with its query string: the OneBot token travels in the query, so
 //! every message is scrubbed (see [`TransportError`]). Tokens themselves live in [`Token`], which prints as
-//! `<redacted>`.
+//! `<redacted>`. Servers echo tokens too (MAX's `verify.token` message quotes the token, proxies' error pages
+//! the request line): every response carries a [`RequestContext`] whose [`Redactor`] the API crates apply to
+//! every text they capture from it, raw or encoded. `http::Request`'s own `Debug` prints the whole URI, token
+//! included: print requests through [`Redacted`] or [`describe_request`].
+//!
+//! # Logging
+//!
+//! botwire logs through `tracing` and never logs a secret. ureq, under the blocking backend, logs through the
+//! `log` crate: at `DEBUG` it redacts, but at `TRACE` the `ureq::*` targets print the full request URL (the
+//! OneBot `api_token`) and `ureq_proto::*` hex-dumps the raw request head (the MAX `Authorization` header).
+//! When you enable `TRACE`, switch those targets off: `RUST_LOG=trace,ureq=off,ureq_proto=off` (env_logger
+//! or `tracing_subscriber::EnvFilter`; the same directive applies through `tracing-log`). reqwest dumps the
+//! bytes of a connection only with `connection_verbose`, which [`ReqwestTransport`] never turns on.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -65,7 +77,7 @@ pub use config::{Proxy, RequestOptions, TransportConfig};
 pub use describe::describe_request;
 pub use error::{Delivery, TransportError, TransportErrorKind};
 pub use jitter::Jitter;
-pub use redact::{redact_uri, scrub_secrets};
+pub use redact::{Redacted, Redactor, RequestContext, redact_uri, request_secrets, scrub_secrets};
 pub use retry::{Retry, RetryPolicy, retry_after_in_body};
 pub use retry_after::retry_after;
 pub use secret::Token;

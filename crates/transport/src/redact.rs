@@ -1,7 +1,7 @@
 //! Keeping secrets out of text that reaches users, logs and errors.
 
-/// Query parameters whose values are secrets on some API (OneBot `api_token`, legacy MAX `access_token`).
-const SECRET_PARAMS: &[&str] = &["api_token", "access_token", "token"];
+pub use botwire_core_types::redact::Redactor;
+use botwire_core_types::redact::{REDACTED, SECRET_PARAMS};
 
 /// The URI with the value of every query parameter replaced by `<redacted>`.
 ///
@@ -39,11 +39,10 @@ pub fn redact_uri(uri: &http::Uri) -> String {
     out
 }
 
-/// Removes secrets from free text: the given `secrets` verbatim, and the value of any `api_token=`,
-/// `access_token=` or `token=` query parameter.
+/// Removes secrets from free text: the given `secrets` (raw or encoded, see [`Redactor`]), and the value of any
+/// `api_token=`, `access_token=` or `token=` query parameter.
 ///
-/// Backends run every error message through this with the request's query string, so a library that quotes
-/// the URL it failed on cannot leak the token.
+/// A shorthand for `Redactor::new(secrets).scrub(text)`.
 ///
 /// ```
 /// let text = "error sending request for url (https://h/api/v1/getMe?api_token=abc123)";
@@ -53,42 +52,164 @@ pub fn redact_uri(uri: &http::Uri) -> String {
 /// );
 /// ```
 pub fn scrub_secrets(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret, "<redacted>");
-    }
-    for param in SECRET_PARAMS {
-        out = scrub_param(&out, param);
-    }
-    out
+    Redactor::new(secrets).scrub(text)
 }
 
-fn scrub_param(text: &str, param: &str) -> String {
-    let needle = format!("{param}=");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find(&needle) {
-        let boundary_ok = pos == 0
-            || matches!(
-                rest.as_bytes()[pos - 1],
-                b'?' | b'&' | b' ' | b'(' | b'"' | b'\''
-            );
-        out.push_str(&rest[..pos + needle.len()]);
-        rest = &rest[pos + needle.len()..];
-        if boundary_ok {
-            let end = rest
-                .find(['&', ' ', ')', '"', '\'', '\n', '#', ',', ';'])
-                .unwrap_or(rest.len());
-            if end > 0 && !rest[..end].starts_with("<redacted>") {
-                out.push_str("<redacted>");
-            } else {
-                out.push_str(&rest[..end]);
+/// Headers whose values are secrets even when not marked sensitive.
+pub(crate) const SECRET_HEADERS: &[&str] = &["authorization", "x-max-bot-api-secret", "cookie"];
+
+/// The secrets a request carries: the values of sensitive and secret headers (`Authorization`, the MAX
+/// webhook secret, cookies), the values of secret query parameters (`api_token`, `access_token`, `token`,
+/// percent-decoded), and any [`Redactor`] stored in its extensions.
+pub fn request_secrets<B>(request: &http::Request<B>) -> Redactor {
+    let mut found: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+    for (name, value) in request.headers() {
+        if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            // `Bearer x`, `Basic x`: the credential alone may be echoed too.
+            if let Some((_, credential)) = text.trim().rsplit_once(' ') {
+                found.push(credential.to_owned().into());
             }
-            rest = &rest[end..];
+            found.push(text);
         }
     }
-    out.push_str(rest);
-    out
+    if let Some(query) = request.uri().query().filter(|q| q.contains("token=")) {
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if SECRET_PARAMS.contains(&name.as_ref()) {
+                found.push(value);
+            }
+        }
+    }
+    match request.extensions().get::<Redactor>() {
+        Some(known) => known.clone().with(found),
+        None => Redactor::new(found),
+    }
+}
+
+/// What the answer to a request needs to know about the request: its secrets, so that text the server echoes
+/// can be scrubbed wherever it is captured (API error messages, decode excerpts, transport errors), and whether
+/// repeating it is harmless, so that errors report honestly whether they may be retried.
+///
+/// Backends and the API clients attach it to every response ([`RequestContext::attach`]); the API crates'
+/// `parse` functions read it back ([`RequestContext::of_response`]). A response without one (built by hand)
+/// gets the defaults: no known secret (secret parameters are still scrubbed) and not idempotent (never
+/// reported as safe to repeat).
+///
+/// ```
+/// use botwire_transport::RequestContext;
+///
+/// let req = http::Request::post("https://h/api/v1/sendMessage?api_token=s3cr3t").body(Vec::<u8>::new())?;
+/// let ctx = RequestContext::of_request(&req);
+/// assert!(!ctx.is_idempotent());
+/// assert_eq!(ctx.redactor().scrub("Invalid token s3cr3t"), "Invalid token <redacted>");
+///
+/// let mut resp = http::Response::new(Vec::<u8>::new());
+/// ctx.attach(&mut resp);
+/// assert_eq!(RequestContext::of_response(&resp), ctx);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    redactor: Redactor,
+    idempotent: bool,
+}
+
+impl RequestContext {
+    /// The context of `request`: its [secrets](request_secrets) and
+    /// [`RequestOptions::is_idempotent`](crate::RequestOptions::is_idempotent) — or the context a layer above
+    /// already stored in it ([`RequestContext::store`]), so it is worked out once per request.
+    pub fn of_request<B>(request: &http::Request<B>) -> Self {
+        if let Some(known) = request.extensions().get::<Self>() {
+            return known.clone();
+        }
+        Self {
+            redactor: request_secrets(request),
+            idempotent: crate::RequestOptions::is_idempotent(request),
+        }
+    }
+
+    /// Stores this context in the request, for the layers below (the backend) to reuse.
+    pub fn store<B>(&self, request: &mut http::Request<B>) {
+        request.extensions_mut().insert(self.clone());
+    }
+
+    /// The context attached to `response`, or the defaults.
+    pub fn of_response<B>(response: &http::Response<B>) -> Self {
+        response
+            .extensions()
+            .get::<Self>()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Stores this context in the response.
+    pub fn attach<B>(&self, response: &mut http::Response<B>) {
+        response.extensions_mut().insert(self.clone());
+    }
+
+    /// The scrubber for text about this exchange.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Whether the request may be repeated without changing the outcome.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+
+    /// `error` scrubbed of this request's secrets and told whether the request is idempotent — what every
+    /// layer that hands an error to the user applies.
+    pub fn error(&self, error: crate::TransportError) -> crate::TransportError {
+        error
+            .scrubbed(&self.redactor)
+            .with_idempotent(self.idempotent)
+    }
+}
+
+/// A request as it may be printed: `Debug` and `Display` show the method, the URL with every query value
+/// `<redacted>`, and the headers with secret ones `<redacted>` — unlike `http::Request`'s own `Debug`, which
+/// prints the URI whole (the OneBot `api_token` with it). `Display` is [`describe_request`](crate::describe_request).
+///
+/// ```
+/// let req = http::Request::get("https://app.onebot.tech/api/v1/getMe?api_token=s3cr3t").body(Vec::new())?;
+/// assert!(format!("{req:?}").contains("s3cr3t")); // http's Debug
+/// let shown = format!("{:?}", botwire_transport::Redacted(&req));
+/// assert!(!shown.contains("s3cr3t"));
+/// assert!(shown.contains("getMe?api_token=<redacted>"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Redacted<'a>(pub &'a crate::HttpRequest);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let req = self.0;
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let shown = if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
+                    REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), shown)
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("method", req.method())
+            .field("uri", &redact_uri(req.uri()))
+            .field("version", &req.version())
+            .field("headers", &headers)
+            .field("body_bytes", &req.body().len())
+            .finish()
+    }
+}
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::describe_request(self.0))
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +243,26 @@ mod tests {
         );
         let uri: http::Uri = "/me".parse().unwrap();
         assert_eq!(redact_uri(&uri), "/me");
+    }
+
+    #[test]
+    fn a_request_names_its_own_secrets() {
+        let mut auth = http::HeaderValue::from_static("max-t0ken");
+        auth.set_sensitive(true);
+        let req = http::Request::get("http://h/x?api_token=one%2Btwo&page=3")
+            .header("authorization", auth)
+            .header("x-custom", "Bearer not-secret")
+            .body(Vec::<u8>::new())
+            .unwrap();
+        let r = request_secrets(&req);
+        assert_eq!(
+            r.scrub("max-t0ken one+two one%2btwo 3 not-secret"),
+            "<redacted> <redacted> <redacted> 3 not-secret"
+        );
+        let shown = format!("{:?} {}", Redacted(&req), Redacted(&req));
+        assert!(
+            !shown.contains("max-t0ken") && !shown.contains("one"),
+            "{shown}"
+        );
     }
 }

@@ -322,20 +322,16 @@ impl Shared {
         }
         match outcome {
             Err(e) if state.unknown && e.delivery() != Delivery::Unknown => {
-                Err(TransportError::new(
-                    e.kind(),
-                    Delivery::Unknown,
-                    format!(
-                        "{} (after {attempts} attempts; an earlier attempt may have been processed)",
-                        e.message()
-                    ),
-                ))
+                let message = format!(
+                    "{} (after {attempts} attempts; an earlier attempt may have been processed)",
+                    e.message()
+                );
+                Err(e.with_delivery(Delivery::Unknown).with_message(message))
             }
-            Err(e) if attempts > 1 => Err(TransportError::new(
-                e.kind(),
-                e.delivery(),
-                format!("{} (after {attempts} attempts)", e.message()),
-            )),
+            Err(e) if attempts > 1 => {
+                let message = format!("{} (after {attempts} attempts)", e.message());
+                Err(e.with_message(message))
+            }
             Ok(resp) if state.unknown && attempts > 1 && !resp.status().is_success() => {
                 Err(TransportError::new(
                     crate::TransportErrorKind::Other,
@@ -344,7 +340,8 @@ impl Shared {
                         "gave up after {attempts} attempts, the last answered HTTP {}; an earlier attempt may have been processed",
                         resp.status().as_u16()
                     ),
-                ))
+                )
+                .with_idempotent(state.idempotent))
             }
             other => other,
         }

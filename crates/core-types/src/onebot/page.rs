@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::common::lenient;
+
 /// A list response: Laravel's paginator (`{"data": […], "links": {…}, "meta": {…}}`) or a plain list
 /// (`{"data": […]}`), reference §2.1.
 ///
@@ -63,42 +65,87 @@ impl<T> Page<T> {
 #[non_exhaustive]
 pub struct Links {
     /// First page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first: Option<String>,
     /// Last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last: Option<String>,
     /// Previous page; `null` on the first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prev: Option<String>,
     /// Next page; `null` on the last. Points at another host on OneBot: do not follow it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next: Option<String>,
 }
 
-/// The `meta` block of a Laravel paginator (older format: no `meta.links`; unknown fields are ignored).
+/// The `meta` block of a Laravel paginator (older format: no `meta.links`; unknown fields are ignored). Counters
+/// sent as numeric strings decode; one that is neither is `None` rather than the end of the page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Meta {
     /// This page's number, from 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_page: Option<u32>,
     /// Index of the first item on this page, from 1; `null` on an empty page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from: Option<u64>,
     /// The last page number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_page: Option<u32>,
     /// The list's URL without the page (another host on OneBot).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub path: Option<String>,
     /// Items per page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub per_page: Option<u32>,
     /// Index of the last item on this page; `null` on an empty page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub to: Option<u64>,
     /// Items in the whole list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total: Option<u64>,
 }

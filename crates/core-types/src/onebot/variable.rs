@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use super::common::lenient;
 use super::{FlexibleId, IntBool};
 
 /// One user variable of a contact (`getContactVariables` items, `setContactVariable` result).
@@ -13,6 +14,10 @@ use super::{FlexibleId, IntBool};
 ///
 /// Use [`ContactVariable::name`] to read the name wherever it is.
 ///
+/// Every field is optional and tolerant, because items embedded in a contact (`with=variables`) are documented
+/// only as "(`name`, `value`, …)": a missing `id`, `null`s, numbers as strings or a number as the value
+/// decode; a field holding something else is `None`. One odd item never costs the page it is on.
+///
 /// ```
 /// use botwire_core_types::onebot::ContactVariable;
 ///
@@ -24,30 +29,63 @@ use super::{FlexibleId, IntBool};
 /// )?;
 /// assert_eq!(old.name(), Some("Город"));
 /// assert_eq!(new.name(), Some("Город"));
+/// let embedded: ContactVariable = serde_json::from_str(r#"{"name":"Возраст","value":42,"deletable":null}"#)?;
+/// assert_eq!((embedded.id, embedded.value_str()), (None, "42"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactVariable {
-    /// The value record's id (OneBot shape) or the variable's id (newer shape). 14 digits on CleverApp.
-    pub id: FlexibleId,
+    /// The value record's id (OneBot shape) or the variable's id (newer shape). 14 digits on CleverApp. Not
+    /// always sent for variables embedded in a contact.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<FlexibleId>,
     /// The variable name (newer shape only; see [`ContactVariable::name`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
-    /// The value, always text. Whether it can be `null` is unknown, so it is optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The value, as text (a number or boolean is kept as written). Whether it can be `null` is unknown, so it
+    /// is optional.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub value: Option<String>,
     /// `true`: deleted when a lead (заявка) is created (newer shape only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deletable: Option<IntBool>,
     /// When the value was first set, RFC 3339 (OneBot shape only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<String>,
     /// When the value last changed, RFC 3339 (OneBot shape only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub updated_at: Option<String>,
     /// The bot-level variable definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub variable: Option<VariableDef>,
 }
 
@@ -69,15 +107,32 @@ impl ContactVariable {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct VariableDef {
-    /// Definition id.
-    pub id: FlexibleId,
+    /// Definition id, when sent.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<FlexibleId>,
     /// Variable name (used as `{{$Name}}` in message texts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// Created, RFC 3339 (OneBot shape only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<String>,
     /// Updated, RFC 3339 (OneBot shape only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub updated_at: Option<String>,
 }

@@ -503,6 +503,7 @@ fn the_policy_is_configurable() {
             status: http::StatusCode::BAD_REQUEST,
             code: Some("attachment.not.ready".into()),
             message: None,
+            idempotent: false,
         }))),
         RetryStep::Done(Err(_))
     ));

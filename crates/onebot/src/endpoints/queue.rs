@@ -126,15 +126,20 @@ impl Endpoint for SendMessageToQueue {
     /// The fields may be at the top level or inside `data` (unknown, reference §5.1): both are accepted.
     fn parse(&self, response: HttpResponse) -> Result<QueuedMessage, Error> {
         let status = check_status(&response)?;
-        check_success_flag(response.body())?;
+        check_success_flag(&response)?;
+        let context = botwire_transport::RequestContext::of_response(&response);
+        let redactor = context.redactor();
         let decode_err = |source| Error::Decode {
             status: status.as_u16(),
             source,
         };
-        let value: serde_json::Value = decode::from_slice(response.body()).map_err(decode_err)?;
+        let value: serde_json::Value =
+            decode::from_slice_redacted(response.body(), redactor).map_err(decode_err)?;
         match value.get("data") {
-            Some(inner @ serde_json::Value::Object(_)) => decode::from_value(inner),
-            _ => decode::from_value(&value),
+            Some(inner @ serde_json::Value::Object(_)) => {
+                decode::from_value_redacted(inner, redactor)
+            }
+            _ => decode::from_value_redacted(&value, redactor),
         }
         .map_err(decode_err)
     }
