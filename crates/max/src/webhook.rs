@@ -129,9 +129,9 @@ impl Rejection {
     /// the body.
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::MissingSecret | Rejection::WrongSecret | Rejection::DuplicateSecret { .. } => {
-                StatusCode::UNAUTHORIZED
-            }
+            Rejection::MissingSecret
+            | Rejection::WrongSecret
+            | Rejection::DuplicateSecret { .. } => StatusCode::UNAUTHORIZED,
             Rejection::UnsupportedContentType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::NotAnUpdate(_) => StatusCode::BAD_REQUEST,
