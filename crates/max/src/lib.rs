@@ -45,6 +45,7 @@ pub mod format;
 mod methods;
 pub mod polling;
 pub mod upload;
+pub mod verify;
 pub mod webhook;
 
 pub use botwire_core_types::ValidationError;
