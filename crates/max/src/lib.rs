@@ -20,6 +20,7 @@
 //! |---|---|
 //! | `reqwest` | `Client::from_env()` on [`botwire_transport::ReqwestTransport`] |
 //! | `ureq` | `blocking::Client::from_env()` on [`botwire_transport::UreqTransport`] |
+//! | `webhook` | `webhook::router` / `webhook::delivery_router` (axum) and `webhook::serve`, a server with header, body and request timeouts and a connection bound for any axum router |
 //!
 //! All 33 operations of schema 0.0.33 are offered except where the platform removed them: `GET /chats`,
 //! `GET /chats/{chatLink}`, `DELETE /chats/{chatId}` and `PATCH /me` are gone; [`endpoints`] says what replaced
@@ -27,7 +28,8 @@
 //! `PATCH /me/commands`).
 //! Beyond the endpoints: [`builders`] for messages, keyboards and other bodies (every documented limit checked
 //! on `build()`), [`format`](mod@format) for escaped markdown/HTML and splitting long texts, and [`upload`] for the whole
-//! upload flow plus the `attachment.not.ready` retry.
+//! upload flow plus the `attachment.not.ready` retry. [`webhook`] checks deliveries (sans-IO; served with the
+//! `webhook` feature) and [`verify`] checks a shared contact's `hash` and a mini-app's `initData`.
 //!
 //! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`
 //! header, marked sensitive, and appears in no `Debug`, `Display` or error.

@@ -124,6 +124,18 @@ where
     };
     match parse_body(&bytes, &shared.config) {
         Ok(delivery) => {
+            match &delivery {
+                Delivery::Update(update) => {
+                    tracing::debug!(
+                        kind = update.kind(),
+                        bytes = bytes.len(),
+                        "webhook delivery accepted"
+                    );
+                }
+                Delivery::Malformed(m) => {
+                    tracing::debug!(bytes = bytes.len(), error = %m.error, "webhook delivery accepted as malformed");
+                }
+            }
             tokio::spawn((shared.handler)(delivery));
             StatusCode::OK.into_response()
         }
