@@ -253,6 +253,9 @@ impl ServerLimits {
 /// timeout and no connection bound, so clients that trickle their headers or bodies keep connections open
 /// indefinitely. This is [`serve_with_shutdown`] with a signal that never fires.
 ///
+/// It speaks plain HTTP/1.1: MAX delivers only to `https://` on port 443, so terminate TLS in front of it (a
+/// reverse proxy or load balancer) — the limits still protect the process from whatever gets past that.
+///
 /// ```no_run
 /// use std::time::Duration;
 /// use botwire_max::webhook::{serve, ServerLimits};
