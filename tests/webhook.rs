@@ -1,5 +1,6 @@
 //! Webhooks: the delivery parser on the real webhook bodies (snapshotted), the axum router's answers to right,
 //! wrong, missing, oversized and non-JSON deliveries, and the sandbox pushing updates to it with retries.
+//! Slow and hostile clients: `webhook_hardening.rs`.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
@@ -8,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use botwire_core_types::max::Update;
-use botwire_max::webhook::{Rejection, WebhookConfig, parse_delivery, router};
+use botwire_max::webhook::{
+    Delivery, Rejection, ServerLimits, WebhookConfig, check_headers, delivery_router, parse_body,
+    parse_delivery, router, serve as serve_webhook,
+};
 use botwire_sandbox::MaxSandbox;
 use botwire_sandbox::updates::WebhookTarget;
 use botwire_tests::fixture;
@@ -62,6 +66,26 @@ fn rejections() {
     );
     let err = parse_delivery(&headers(Some(SECRET)), b"<xml/>", &cfg).unwrap_err();
     assert_eq!(err.status(), 400);
+    // The two steps: the same body passes the headers and comes out malformed, bytes and cause kept.
+    assert_eq!(check_headers(&headers(Some(SECRET)), &cfg), Ok(()));
+    let Delivery::Malformed(m) = parse_body(b"<xml/>", &cfg).unwrap() else {
+        panic!("not malformed")
+    };
+    assert_eq!(m.body, b"<xml/>");
+    assert!(
+        m.error.to_string().contains("line 1 column 1"),
+        "{}",
+        m.error
+    );
+    let mut announced = headers(Some(SECRET));
+    announced.insert("content-length", "4096".parse().unwrap());
+    assert_eq!(
+        check_headers(&announced, &cfg),
+        Err(Rejection::TooLarge {
+            size: 4096,
+            limit: 2048
+        })
+    );
     let unknown = br#"{"update_type":"message_reaction","timestamp":1}"#;
     assert!(matches!(
         parse_delivery(&headers(Some(SECRET)), unknown, &cfg),
@@ -70,10 +94,27 @@ fn rejections() {
     assert!(parse_delivery(&headers(None), unknown, &WebhookConfig::without_secret()).is_ok());
 }
 
-/// Serves the router on loopback; returns its URL and the channel the handler feeds.
-async fn serve(cfg: WebhookConfig) -> (String, mpsc::UnboundedReceiver<Update>) {
+/// Serves the delivery router with `webhook::serve` on loopback; returns its URL and the channel the handler
+/// feeds.
+async fn serve(cfg: WebhookConfig) -> (String, mpsc::UnboundedReceiver<Delivery>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let app = router(cfg, move |update| {
+    let app = delivery_router(cfg, move |delivery| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(delivery);
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(serve_webhook(listener, app, ServerLimits::default()));
+    (url, rx)
+}
+
+/// The update-only router under plain `axum::serve` still works as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_router_under_axum_serve() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let app = router(WebhookConfig::with_secret(SECRET), move |update: Update| {
         let tx = tx.clone();
         async move {
             let _ = tx.send(update);
@@ -82,7 +123,19 @@ async fn serve(cfg: WebhookConfig) -> (String, mpsc::UnboundedReceiver<Update>) 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, rx)
+    let good = fixture("max/go-client-stabs/webhook.message_created.json");
+    let statuses = tokio::task::spawn_blocking(move || {
+        [
+            raw_post(&url, Some(SECRET), b"not json".to_vec()),
+            raw_post(&url, Some(SECRET), good),
+        ]
+    })
+    .await
+    .unwrap();
+    // The malformed one is answered 200 and only logged by this router; the update arrives.
+    assert_eq!(statuses, [200, 200]);
+    assert_eq!(rx.recv().await.unwrap().kind(), "message_created");
+    assert!(rx.try_recv().is_err());
 }
 
 fn raw_post(url: &str, secret: Option<&str>, body: Vec<u8>) -> u16 {
@@ -119,11 +172,25 @@ async fn router_answers_each_case() {
     })
     .await
     .unwrap();
-    assert_eq!(statuses, [200, 401, 401, 413, 400, 200]);
-    let first = rx.recv().await.unwrap();
-    assert_eq!(first.kind(), "message_created");
-    let second = rx.recv().await.unwrap();
-    assert!(matches!(second, Update::Unknown(_)));
+    // An undecodable body with the right secret is answered 200 and handed on as malformed.
+    assert_eq!(statuses, [200, 401, 401, 413, 200, 200]);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(rx.recv().await.unwrap());
+    }
+    // The handlers run on spawned tasks: their order is not the order of the answers.
+    assert!(
+        got.iter()
+            .any(|d| matches!(d, Delivery::Update(u) if u.kind() == "message_created"))
+    );
+    assert!(
+        got.iter()
+            .any(|d| matches!(d, Delivery::Update(Update::Unknown(_))))
+    );
+    assert!(
+        got.iter()
+            .any(|d| d.malformed().is_some_and(|m| m.body == b"not json"))
+    );
     assert!(
         rx.try_recv().is_err(),
         "rejected deliveries never reach the handler"
@@ -158,6 +225,8 @@ async fn sandbox_delivers_to_the_router() {
         let u = tokio::time::timeout(Duration::from_secs(10), rx.recv())
             .await
             .unwrap()
+            .unwrap()
+            .update()
             .unwrap();
         assert_eq!(u.timestamp(), i);
     }

@@ -1,4 +1,5 @@
-//! An echo bot that receives updates by webhook (`webhook::router`, axum) instead of long polling.
+//! An echo bot that receives updates by webhook (`webhook::delivery_router`, served by `webhook::serve` with its
+//! header/body timeouts and connection bound) instead of long polling.
 //!
 //! ```text
 //! cargo run -p botwire-max --example webhook_bot --features reqwest,webhook
@@ -7,7 +8,7 @@
 //! Without `MAX_BOT_TOKEN` it serves the router on loopback, points the embedded sandbox's webhook delivery at
 //! it, and plays the scripted conversation. With `MAX_BOT_TOKEN` it subscribes `WEBHOOK_URL` (an `https://` URL on
 //! port 443 that reaches this process) with `WEBHOOK_SECRET`, serves on `PORT` (default 8080) and runs until
-//! stopped; the subscription is removed when it exits cleanly.
+//! stopped (Ctrl-C: the server stops accepting, finishes open requests, and the subscription is removed).
 //!
 //! The client is the default stack (`Client::with_config`): the backend under MAX's rate limits (30 requests/s,
 //! 2 messages/s and 2 callback answers/s per chat) with bounded retries where repeating is safe. Keep it when
@@ -19,7 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use botwire_core_types::max::{SubscriptionRequestBody, Update};
-use botwire_max::webhook::{WebhookConfig, router};
+use botwire_max::webhook::{
+    Delivery, ServerLimits, WebhookConfig, delivery_router, serve, serve_with_shutdown,
+};
 use botwire_max::{Client, Config, Error};
 use botwire_sandbox::updates::WebhookTarget;
 
@@ -36,13 +39,27 @@ async fn handle(client: &Bot, update: Update) -> Result<(), Error> {
     Ok(())
 }
 
-/// The axum app: the webhook router handing each update to [`handle`] (after the 200 went out).
+/// The axum app: the webhook router handing each update to [`handle`] (after the 200 went out). A delivery
+/// with the right secret that is not an update was answered 200 too (MAX would redeliver it otherwise): the bot
+/// keeps a trace of it.
 fn app(client: Arc<Bot>, secret: &str) -> axum::Router {
-    router(WebhookConfig::with_secret(secret), move |update| {
+    delivery_router(WebhookConfig::with_secret(secret), move |delivery| {
         let client = client.clone();
         async move {
-            if let Err(e) = handle(&client, update).await {
-                eprintln!("bot: could not answer: {e}");
+            match delivery {
+                Delivery::Update(update) => {
+                    if let Err(e) = handle(&client, update).await {
+                        eprintln!("bot: could not answer: {e}");
+                    }
+                }
+                Delivery::Malformed(m) => {
+                    eprintln!(
+                        "bot: {} bytes that are not an update: {}",
+                        m.body.len(),
+                        m.error
+                    );
+                }
+                _ => {}
             }
         }
     })
@@ -63,7 +80,11 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
     let secret = "demo_webhook_secret";
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let url = format!("http://{}/", listener.local_addr()?);
-    runtime.spawn(async move { axum::serve(listener, app(client, secret)).await });
+    runtime.spawn(serve(
+        listener,
+        app(client, secret),
+        ServerLimits::default(),
+    ));
     // The platform only delivers to https:// on port 443; the sandbox delivers to this loopback server instead.
     demo.sandbox.updates().set_webhook(Some(WebhookTarget {
         url,
@@ -109,7 +130,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
         println!("Subscribed {url}; serving on port {port} — Ctrl-C to stop");
         let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
-        let served = axum::serve(listener, app(client.clone(), &secret)).await;
+        // The internet-facing server: header-read, body and request timeouts and a connection bound.
+        let stop = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let served = serve_with_shutdown(
+            listener,
+            app(client.clone(), &secret),
+            ServerLimits::default(),
+            stop,
+        )
+        .await;
         client.unsubscribe(url).await?;
         served.map_err(Box::<dyn std::error::Error>::from)
     })

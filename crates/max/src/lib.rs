@@ -20,6 +20,8 @@
 //! |---|---|
 //! | `reqwest` | `Client::from_env()` on [`botwire_transport::ReqwestTransport`] |
 //! | `ureq` | `blocking::Client::from_env()` on [`botwire_transport::UreqTransport`] |
+//! | `verify` | `verify`: a shared contact's `hash` and a mini-app's `initData`, checked with the bot token |
+//! | `webhook` | `webhook::router` / `webhook::delivery_router` (axum) and `webhook::serve`, a server with header, body and request timeouts and a connection bound for any axum router |
 //!
 //! All 33 operations of schema 0.0.33 are offered except where the platform removed them: `GET /chats`,
 //! `GET /chats/{chatLink}`, `DELETE /chats/{chatId}` and `PATCH /me` are gone; [`endpoints`] says what replaced
@@ -27,7 +29,9 @@
 //! `PATCH /me/commands`).
 //! Beyond the endpoints: [`builders`] for messages, keyboards and other bodies (every documented limit checked
 //! on `build()`), [`format`](mod@format) for escaped markdown/HTML and splitting long texts, and [`upload`] for the whole
-//! upload flow plus the `attachment.not.ready` retry.
+//! upload flow plus the `attachment.not.ready` retry. [`webhook`] checks deliveries (sans-IO; served with the
+//! `webhook` feature) and `verify` (feature `verify`) checks a shared contact's `hash` and a mini-app's
+//! `initData`.
 //!
 //! Limits are checked before sending ([`Error::Validation`]); the token is sent as the raw `Authorization`
 //! header, marked sensitive, and appears in no `Debug`, `Display` or error.
@@ -46,6 +50,9 @@ pub mod format;
 mod methods;
 pub mod polling;
 pub mod upload;
+#[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
+pub mod verify;
 pub mod webhook;
 
 pub use botwire_core_types::ValidationError;

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use subtle::ConstantTimeEq;
+
 /// A bot or API token. It never prints: `Debug` and `Display` show `<redacted>`.
 ///
 /// ```
@@ -9,8 +11,19 @@ use std::fmt;
 /// assert_eq!(format!("{token} {token:?}"), "<redacted> Token(<redacted>)");
 /// assert_eq!(token.expose(), "f9LHodD0cOJf4_Dk");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+///
+/// `==` compares in time that depends only on the lengths ([`subtle`]), so comparing a token received from
+/// outside with this one leaks nothing of it through timing.
+#[derive(Clone)]
 pub struct Token(String);
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for Token {}
 
 impl Token {
     /// Wraps a token.
@@ -59,5 +72,18 @@ impl From<String> for Token {
 impl From<&str> for Token {
     fn from(value: &str) -> Self {
         Self(value.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Token;
+
+    #[test]
+    fn equality() {
+        assert_eq!(Token::new("abc_1"), Token::new("abc_1"));
+        assert_ne!(Token::new("abc_1"), Token::new("abc_2"));
+        assert_ne!(Token::new("abc_1"), Token::new("abc_12"));
+        assert_ne!(Token::new(""), Token::new("a"));
     }
 }
