@@ -16,7 +16,6 @@ use botwire_core_types::max::Update;
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 use botwire_transport::{ReqwestTransport, TransportConfig};
-use futures_util::StreamExt;
 
 /// Performs the echo bot's replies to one update.
 async fn handle<T: AsyncTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
@@ -35,7 +34,7 @@ pub async fn run_bot<T: AsyncTransport>(
     poll: PollConfig,
     stop: StopHandle,
 ) -> Result<(), Error> {
-    let mut updates = client.updates(poll, stop);
+    let mut updates = client.updates_with_stop(poll, stop);
     while let Some(item) = updates.next().await {
         match item {
             Ok(Polled::Update(update)) => {

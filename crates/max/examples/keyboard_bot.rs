@@ -19,7 +19,6 @@ use botwire_core_types::max::{
 use botwire_max::polling::{PollConfig, Polled, StopHandle};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 use botwire_transport::{ReqwestTransport, TransportConfig};
-use futures_util::StreamExt;
 
 /// Presses per user: the menu shows them.
 type Counters = Mutex<HashMap<i64, u32>>;
@@ -89,7 +88,7 @@ pub async fn run_bot<T: AsyncTransport>(
     stop: StopHandle,
 ) -> Result<(), Error> {
     let counters = Counters::default();
-    let mut updates = client.updates(poll, stop);
+    let mut updates = client.updates_with_stop(poll, stop);
     while let Some(item) = updates.next().await {
         match item {
             Ok(Polled::Update(update)) => {
