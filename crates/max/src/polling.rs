@@ -707,14 +707,19 @@ impl<T: botwire_transport::AsyncTransport> UpdateStream<'_, T> {
             }
             match &mut self.step {
                 Step::Ready => {
-                    match self.poller.next_action(Instant::now(), self.client.config()) {
+                    match self
+                        .poller
+                        .next_action(Instant::now(), self.client.config())
+                    {
                         Err(e) => {
                             self.done = true;
                             return Poll::Ready(Some(Err(e)));
                         }
                         Ok(Action::Deliver(item)) => return Poll::Ready(Some(Ok(item))),
                         Ok(Action::Report(e)) => return Poll::Ready(Some(Err(e))),
-                        Ok(Action::Wait(d)) => self.step = Step::Waiting(futures_timer::Delay::new(d)),
+                        Ok(Action::Wait(d)) => {
+                            self.step = Step::Waiting(futures_timer::Delay::new(d))
+                        }
                         Ok(Action::Send(req)) => {
                             let client: &crate::Client<T> = self.client;
                             self.step = Step::Sending(client.transport().execute(req));
@@ -998,7 +1003,10 @@ mod tests {
             send(&mut p);
             p.on_response(respond(500, "")).unwrap();
             if i >= 5 {
-                assert_eq!(report(&mut p).status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+                assert_eq!(
+                    report(&mut p).status(),
+                    Some(StatusCode::INTERNAL_SERVER_ERROR)
+                );
             }
             assert!(wait(&mut p) <= Duration::from_secs(60));
         }
@@ -1021,7 +1029,11 @@ mod tests {
         let day = Duration::from_secs(86_400);
         assert!(e.retry_after().is_some_and(|w| w >= day), "{e}");
         assert!(!is_fatal(&e));
-        assert_eq!(wait(&mut p), Duration::from_secs(60), "the cap: the longest backoff");
+        assert_eq!(
+            wait(&mut p),
+            Duration::from_secs(60),
+            "the cap: the longest backoff"
+        );
         assert!(p.server_wait().is_some_and(|w| w >= day));
         // A hint in the body of a 503, under a cap the user set.
         let mut p = Poller::new(
@@ -1033,12 +1045,21 @@ mod tests {
             .with_max_server_wait(Duration::from_secs(2)),
         );
         send(&mut p);
-        p.on_response(respond(503, r#"{"retry_after":3600}"#)).unwrap();
-        assert_eq!(report(&mut p).status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        p.on_response(respond(503, r#"{"retry_after":3600}"#))
+            .unwrap();
+        assert_eq!(
+            report(&mut p).status(),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
         assert_eq!(wait(&mut p), Duration::from_secs(2));
         send(&mut p);
-        p.on_response(respond(503, r#"{"retry_after":1.5}"#)).unwrap();
-        assert_eq!(wait(&mut p), Duration::from_millis(1500), "within the cap: honoured, no report");
+        p.on_response(respond(503, r#"{"retry_after":1.5}"#))
+            .unwrap();
+        assert_eq!(
+            wait(&mut p),
+            Duration::from_millis(1500),
+            "within the cap: honoured, no report"
+        );
         send(&mut p);
         p.on_response(respond(200, r#"{"updates":[]}"#)).unwrap();
         assert_eq!(p.server_wait(), None);
@@ -1079,7 +1100,11 @@ mod tests {
 
     #[test]
     fn an_undecodable_envelope_is_retried_then_reported_with_its_cause() {
-        for body in ["<html><body>502 Bad Gateway</body></html>", "", r#"{"updates":[{"upd"#] {
+        for body in [
+            "<html><body>502 Bad Gateway</body></html>",
+            "",
+            r#"{"updates":[{"upd"#,
+        ] {
             let mut p = poller();
             for failure in 1..=6u32 {
                 send(&mut p);
@@ -1092,16 +1117,25 @@ mod tests {
                 wait(&mut p);
             }
             send(&mut p);
-            p.on_response(respond(200, r#"{"updates":[],"marker":4}"#)).unwrap();
+            p.on_response(respond(200, r#"{"updates":[],"marker":4}"#))
+                .unwrap();
             assert_eq!(p.failures(), 0);
             assert_eq!(p.checkpoint().marker, Some(4));
         }
     }
 
-    fn batch(range: std::ops::Range<u32>, marker: Option<i64>) -> Result<HttpResponse, TransportError> {
+    fn batch(
+        range: std::ops::Range<u32>,
+        marker: Option<i64>,
+    ) -> Result<HttpResponse, TransportError> {
         let updates: Vec<String> = range.map(removed).collect();
-        let marker = marker.map(|m| format!(r#","marker":{m}"#)).unwrap_or_default();
-        respond(200, &format!(r#"{{"updates":[{}]{marker}}}"#, updates.join(",")))
+        let marker = marker
+            .map(|m| format!(r#","marker":{m}"#))
+            .unwrap_or_default();
+        respond(
+            200,
+            &format!(r#"{{"updates":[{}]{marker}}}"#, updates.join(",")),
+        )
     }
 
     fn timestamp(p: &mut Poller) -> i64 {
@@ -1124,7 +1158,11 @@ mod tests {
             limit: 3,
             ..PollConfig::default()
         });
-        assert_eq!(p.checkpoint(), start, "before any answer the position is the saved one");
+        assert_eq!(
+            p.checkpoint(),
+            start,
+            "before any answer the position is the saved one"
+        );
         send(&mut p);
         p.on_response(respond(200, "{}")).unwrap();
         assert_eq!(p.checkpoint(), start, "`200 {{}}` says nothing");
@@ -1156,7 +1194,13 @@ mod tests {
         p.on_response(batch(0..2, None)).unwrap();
         assert_eq!(timestamp(&mut p), 0);
         assert_eq!(timestamp(&mut p), 1);
-        assert_eq!(p.checkpoint(), Checkpoint { marker: None, skip: 2 });
+        assert_eq!(
+            p.checkpoint(),
+            Checkpoint {
+                marker: None,
+                skip: 2
+            }
+        );
         send(&mut p);
         p.on_response(batch(0..3, Some(3))).unwrap();
         assert_eq!(timestamp(&mut p), 2);
