@@ -26,6 +26,11 @@ const FIRST_MARKER: i64 = 25_493_970;
 trait Source {
     fn next_item(&mut self) -> Option<Item>;
     fn checkpoint(&self) -> Checkpoint;
+    /// Asks for the next item but gives up after `wait`, dropping whatever was in flight (async only: a
+    /// blocking call cannot be abandoned).
+    fn next_or_abandon(&mut self, _wait: Duration) -> Option<Item> {
+        None
+    }
 }
 
 impl<T: BlockingTransport> Source for Updates<'_, T> {
@@ -51,6 +56,12 @@ impl<T: AsyncTransport> Source for Streamed<'_, T> {
 
     fn checkpoint(&self) -> Checkpoint {
         self.stream.checkpoint()
+    }
+
+    fn next_or_abandon(&mut self, wait: Duration) -> Option<Item> {
+        let next = self.stream.next();
+        self.rt
+            .block_on(async { tokio::time::timeout(wait, next).await.ok().flatten() })
     }
 }
 
@@ -399,7 +410,8 @@ const RESTARTS: usize = 500;
 
 /// Restarts a poller ≥ 500 times from its saved checkpoint, at random points (0–11 updates after the last
 /// restart, so often mid-batch and sometimes before its first answer) with a random `limit` (1–120) each time,
-/// while 10% of the answers are faults — empty `200 {}` answers included — and new updates keep arriving.
+/// while 10% of the answers are faults — empty `200 {}` answers included — and new updates keep arriving. The
+/// async stream is also dropped mid-request now and then.
 fn restarts_under_faults(backend: Backend, seed: u64) {
     let sb = sandbox();
     let clients = plain(&sb);
@@ -430,6 +442,7 @@ fn restarts_under_faults(backend: Backend, seed: u64) {
     let mut checkpoint = Checkpoint::default();
     let mut restarts = 0;
     let mut reports = 0;
+    let mut abandoned = 0;
     while restarts < RESTARTS || seen.len() < available {
         if restarts < RESTARTS {
             available = push(6);
@@ -446,9 +459,21 @@ fn restarts_under_faults(backend: Backend, seed: u64) {
             checkpoint,
             "a fresh poller stands where it was started"
         );
-        let (got, r) = read(src.as_mut(), wanted);
-        seen.extend(got);
-        reports += r.len();
+        // Now and then the async stream is dropped before its first answer — in the middle of the request, as
+        // a `select!` or a crash would: whatever it handed out is in its checkpoint, what was in flight is not.
+        if matches!(backend, Backend::Reqwest) && rng.below(3) == 0 {
+            match src.next_or_abandon(Duration::from_micros(rng.below(1500))) {
+                Some(Ok(Polled::Update(u))) => seen.push(u.timestamp()),
+                Some(Ok(Polled::Malformed(m))) => panic!("unexpected malformed update: {m:?}"),
+                Some(Err(e)) if is_fatal(&e) => panic!("the loop stopped: {e}"),
+                Some(Err(_)) => reports += 1,
+                None => abandoned += 1,
+            }
+        } else {
+            let (got, r) = read(src.as_mut(), wanted);
+            seen.extend(got);
+            reports += r.len();
+        }
         checkpoint = src.checkpoint();
         restarts += 1;
     }
@@ -465,7 +490,8 @@ fn restarts_under_faults(backend: Backend, seed: u64) {
     let faults = sb.stats().status(500) + sb.stats().status(503) + sb.stats().dropped();
     assert!(faults > 0, "{backend:?}: faults were injected");
     eprintln!(
-        "{backend:?}: {restarts} restarts, {} updates, 0 lost, 0 duplicated, {reports} reports",
+        "{backend:?}: {restarts} restarts ({abandoned} dropped mid-request), {} updates, 0 lost, 0 duplicated, \
+         {reports} reports, {faults} faults",
         seen.len()
     );
 }
@@ -478,4 +504,10 @@ fn five_hundred_restarts_under_faults_ureq() {
 #[test]
 fn five_hundred_restarts_under_faults_reqwest() {
     restarts_under_faults(Backend::Reqwest, 0xB08);
+}
+
+#[test]
+fn the_stream_can_be_moved_into_a_task_and_used_as_a_stream() {
+    fn spawnable<S: Send + Unpin + futures_util::Stream<Item = Item>>() {}
+    spawnable::<UpdateStream<'static, botwire_transport::ReqwestTransport>>();
 }
