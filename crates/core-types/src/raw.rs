@@ -219,7 +219,7 @@ impl InvalidUtf8 {
 
     /// Why `part` — a slice of `whole`, the text this value was made from — cannot be trusted: it held an
     /// invalid sequence. `None` when it held none.
-    pub(crate) fn within(&self, whole: &str, part: &str) -> Option<String> {
+    pub(crate) fn within(&self, whole: &[u8], part: &str) -> Option<String> {
         if self.replaced.is_empty() {
             return None;
         }
@@ -398,14 +398,16 @@ mod tests {
         assert_eq!(lossy.text(), "[\"ok\",\"b\u{fffd}d\",\"fine\"]");
         let whole = lossy.text();
         let bad = &whole[6..13];
+        let whole = whole.as_bytes();
         let reason = lossy.within(whole, bad).unwrap();
         assert!(
             reason.contains("0xff") && reason.contains("offset 2 of the element"),
             "{reason}"
         );
         assert!(reason.contains("offset 8 of the body"), "{reason}");
-        assert_eq!(lossy.within(whole, &whole[1..5]), None);
-        assert_eq!(lossy.within(whole, &whole[14..]), None);
+        let text = lossy.text();
+        assert_eq!(lossy.within(whole, &text[1..5]), None);
+        assert_eq!(lossy.within(whole, &text[14..]), None);
         assert_eq!(InvalidUtf8::none().within(whole, bad), None);
     }
 

@@ -431,19 +431,20 @@ impl UpdateBatch {
     /// # Ok::<(), botwire_core_types::decode::DecodeError>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, DecodeError> {
-        // The envelope is decoded from text. A body that is not valid UTF-8 is decoded from a lossy copy, and
-        // an element that held one of the replaced bytes is reported as malformed rather than decoded: one bad
-        // string must neither cost its neighbours nor pass unnoticed.
-        match std::str::from_utf8(body) {
-            Ok(text) => Self::from_text(text, &crate::raw::InvalidUtf8::none()),
-            Err(_) => {
+        // serde_json checks UTF-8 as it reads strings, so a good body costs no extra pass. A body that failed
+        // because it is not valid UTF-8 is decoded again from a lossy copy, and an element that held one of the
+        // replaced bytes is reported as malformed rather than decoded: one bad string must neither cost its
+        // neighbours nor pass unnoticed.
+        match Self::decode(body, &crate::raw::InvalidUtf8::none()) {
+            Err(e) if std::str::from_utf8(body).is_err() => {
                 let lossy = crate::raw::InvalidUtf8::replace(body);
-                Self::from_text(lossy.text(), &lossy)
+                Self::decode(lossy.text().as_bytes(), &lossy).map_err(|_| e)
             }
+            result => result,
         }
     }
 
-    fn from_text(text: &str, invalid: &crate::raw::InvalidUtf8) -> Result<Self, DecodeError> {
+    fn decode(text: &[u8], invalid: &crate::raw::InvalidUtf8) -> Result<Self, DecodeError> {
         #[derive(Deserialize)]
         struct Envelope<'a> {
             #[serde(borrow, default)]
@@ -451,7 +452,7 @@ impl UpdateBatch {
             #[serde(default)]
             marker: Option<i64>,
         }
-        let envelope: Envelope<'_> = crate::decode::from_slice_borrowed(text.as_bytes())?;
+        let envelope: Envelope<'_> = crate::decode::from_slice_borrowed(text)?;
         let updates = envelope
             .updates
             .into_iter()
