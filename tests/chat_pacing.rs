@@ -155,3 +155,54 @@ fn a_dialog_written_by_user_id_and_chat_id_is_one_chat() {
     assert_eq!(sends.len(), before + 1);
     assert_eq!(sends[before], sends[before - 1], "user 99 left at once");
 }
+
+/// End to end: a press in the sandbox, delivered by long polling, teaches the client the chat of its
+/// callback, so the answer is paced with that chat.
+#[test]
+fn long_polling_feeds_the_directory() {
+    use botwire_max::polling::{PollConfig, Polled};
+    use botwire_max::types::Update as U;
+
+    let sandbox = botwire_sandbox::MaxSandbox::start().unwrap();
+    let alice = sandbox.add_user("Alice");
+    let dialog = sandbox.user_starts_bot(alice.user_id, None).unwrap();
+    let config = Config::new(sandbox.token()).with_base_url(sandbox.base_url());
+    let client = botwire_max::blocking::Client::with_config(config);
+    let keyboard = botwire_max::builders::KeyboardBuilder::new()
+        .callback("Go", "go")
+        .build()
+        .unwrap();
+    let menu = client
+        .send_message(
+            ChatId(dialog.0),
+            botwire_max::builders::MessageBuilder::text("menu")
+                .keyboard(keyboard)
+                .build()
+                .unwrap()
+                .body,
+        )
+        .unwrap();
+    let mid = menu.body.unwrap().mid;
+    sandbox
+        .user_presses_button(alice.user_id, &mid, "go")
+        .unwrap();
+    let poll = PollConfig {
+        timeout_secs: 1,
+        ..PollConfig::default()
+    };
+    let callback_id = client
+        .updates(poll)
+        .find_map(|item| match item {
+            Ok(Polled::Update(U::MessageCallback(press))) => Some(press.callback.callback_id),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        client.config().chats().callback_key(&callback_id),
+        Some(format!("chat_id={}", dialog.0))
+    );
+    assert_eq!(
+        client.config().chats().user_key(alice.user_id),
+        format!("chat_id={}", dialog.0)
+    );
+}

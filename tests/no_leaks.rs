@@ -381,15 +381,26 @@ fn the_pollers_warnings_never_quote_the_token() {
             format!(r#"{{"code":"internal","message":"upstream said: Authorization {echo}"}}"#),
         ));
     }
+    // A proxy's HTML page answered 200, quoting the request: the undecodable list is logged with its snippet.
+    for (_, echo) in echoes() {
+        sb.faults().push(Fault::Status(
+            200,
+            format!("<html><body>Bad gateway for GET /updates Authorization: {echo}</body></html>"),
+        ));
+    }
     sb.faults().push(Fault::DropBeforeHandler);
     sb.updates().push_json(update_json());
-    let first = client.updates(fast_poll()).next().unwrap();
+    let first = client
+        .updates(fast_poll().reporting_after(1_000))
+        .next()
+        .unwrap();
     assert!(first.is_ok(), "{first:?}");
     let logged = logs.text();
     assert!(
-        logged.matches("WARN").count() > echoes().len(),
+        logged.matches("WARN").count() > 2 * echoes().len(),
         "every failure was logged: {logged}"
     );
+    assert!(logged.contains("cannot decode response"), "{logged}");
     assert!(logged.contains("<redacted>"), "{logged}");
     assert!(
         !logged.contains(MARK),

@@ -167,6 +167,85 @@ fn read_tag_serde<'a>(json: &'a str, key: &str) -> Result<Option<Cow<'a, str>>, 
     serde::de::DeserializeSeed::deserialize(TagSeeker(key), &mut de)
 }
 
+/// A lossy copy of a body that is not valid UTF-8, remembering where each invalid sequence was replaced, so a
+/// batch decoder can blame exactly the elements that held one.
+#[derive(Debug, Default)]
+pub(crate) struct InvalidUtf8 {
+    text: String,
+    replaced: Vec<Replaced>,
+}
+
+#[derive(Debug)]
+struct Replaced {
+    /// Offset of the U+FFFD in the lossy text.
+    at: usize,
+    /// Offset of the invalid sequence in the original body.
+    original: usize,
+    bytes: Vec<u8>,
+}
+
+impl InvalidUtf8 {
+    /// Nothing replaced: the body was valid UTF-8.
+    pub(crate) fn none() -> Self {
+        Self::default()
+    }
+
+    /// The lossy copy of `body`, each invalid sequence replaced by U+FFFD.
+    pub(crate) fn replace(body: &[u8]) -> Self {
+        let mut text = String::with_capacity(body.len() + 16);
+        let mut replaced = Vec::new();
+        let mut original = 0;
+        for chunk in body.utf8_chunks() {
+            text.push_str(chunk.valid());
+            original += chunk.valid().len();
+            let invalid = chunk.invalid();
+            if !invalid.is_empty() {
+                replaced.push(Replaced {
+                    at: text.len(),
+                    original,
+                    bytes: invalid.to_vec(),
+                });
+                text.push(char::REPLACEMENT_CHARACTER);
+                original += invalid.len();
+            }
+        }
+        Self { text, replaced }
+    }
+
+    /// The lossy text.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Why `part` — a slice of `whole`, the text this value was made from — cannot be trusted: it held an
+    /// invalid sequence. `None` when it held none.
+    pub(crate) fn within(&self, whole: &[u8], part: &str) -> Option<String> {
+        if self.replaced.is_empty() {
+            return None;
+        }
+        let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+        let end = start + part.len();
+        let mut inside = self
+            .replaced
+            .iter()
+            .filter(|r| (start..end).contains(&r.at));
+        let first = inside.next()?;
+        let more = inside.count();
+        let bytes: Vec<String> = first.bytes.iter().map(|b| format!("0x{b:02x}")).collect();
+        Some(format!(
+            "invalid UTF-8: byte {} at offset {} of the element (offset {} of the body){}; `raw` shows it as U+FFFD",
+            bytes.join(" "),
+            first.at - start,
+            first.original,
+            if more > 0 {
+                format!(", and {more} more invalid sequence(s)")
+            } else {
+                String::new()
+            }
+        ))
+    }
+}
+
 /// Decodes `json` into `T`, prefixing the error with the path inside the element where it broke.
 pub(crate) fn decode_element<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
     // Path tracking costs on every field; decode plainly and pay for it only to describe a failure.
@@ -311,6 +390,26 @@ pub(crate) use wire_enum;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_copy_blames_only_the_part_that_held_invalid_bytes() {
+        let body = b"[\"ok\",\"b\xffd\",\"fine\"]";
+        let lossy = InvalidUtf8::replace(body);
+        assert_eq!(lossy.text(), "[\"ok\",\"b\u{fffd}d\",\"fine\"]");
+        let whole = lossy.text();
+        let bad = &whole[6..13];
+        let whole = whole.as_bytes();
+        let reason = lossy.within(whole, bad).unwrap();
+        assert!(
+            reason.contains("0xff") && reason.contains("offset 2 of the element"),
+            "{reason}"
+        );
+        assert!(reason.contains("offset 8 of the body"), "{reason}");
+        let text = lossy.text();
+        assert_eq!(lossy.within(whole, &text[1..5]), None);
+        assert_eq!(lossy.within(whole, &text[14..]), None);
+        assert_eq!(InvalidUtf8::none().within(whole, bad), None);
+    }
 
     #[test]
     fn reads_tags_anywhere_in_the_object() {

@@ -10,12 +10,11 @@
 
 use std::time::{Duration, Instant};
 
-use botwire_max::polling::{PollConfig, Polled, StopHandle};
+use botwire_max::polling::{PollConfig, Polled};
 use botwire_max::{Client, Config, blocking};
 use botwire_sandbox::MaxSandbox;
 use botwire_transport::{ReqwestTransport, TransportConfig, UreqTransport};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use futures_util::StreamExt;
 
 const UPDATES: usize = 10_000;
 
@@ -66,7 +65,7 @@ fn blocking_run(client: &blocking::Client<UreqTransport>) {
 }
 
 async fn async_run(client: &Client<ReqwestTransport>) {
-    let mut stream = client.updates(poll_config(), StopHandle::new());
+    let mut stream = client.updates(poll_config());
     let mut seen = 0;
     while let Some(item) = stream.next().await {
         if let Polled::Update(_) = item.unwrap() {

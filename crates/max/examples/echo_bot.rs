@@ -19,9 +19,8 @@ use tracing_subscriber::EnvFilter;
 use std::sync::Arc;
 
 use botwire_core_types::max::Update;
-use botwire_max::polling::{PollConfig, Polled, StopHandle};
+use botwire_max::polling::{PollConfig, Polled, StopHandle, is_fatal};
 use botwire_max::{AsyncTransport, Client, Config, Error};
-use futures_util::StreamExt;
 
 /// Performs the echo bot's replies to one update.
 async fn handle<T: AsyncTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
@@ -40,7 +39,7 @@ pub async fn run_bot<T: AsyncTransport>(
     poll: PollConfig,
     stop: StopHandle,
 ) -> Result<(), Error> {
-    let mut updates = client.updates(poll, stop);
+    let mut updates = client.updates_with_stop(poll, stop);
     while let Some(item) = updates.next().await {
         match item {
             Ok(Polled::Update(update)) => {
@@ -51,6 +50,8 @@ pub async fn run_bot<T: AsyncTransport>(
             Ok(Polled::Malformed(bad)) => {
                 eprintln!("bot: skipped a malformed update: {}", bad.error)
             }
+            // Repeated transient failures are reported and polling goes on; only 401/403/405 end it.
+            Err(report) if !is_fatal(&report) => eprintln!("polling: {report} (still trying)"),
             Err(fatal) => return Err(fatal),
         }
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use botwire_core_types::max::Update;
 use botwire_max::blocking::Client;
-use botwire_max::polling::{PollConfig, Polled, StopHandle};
+use botwire_max::polling::{PollConfig, Polled, StopHandle, is_fatal};
 use botwire_max::{BlockingTransport, Config, Error};
 
 /// Performs the echo bot's replies to one update.
@@ -47,6 +47,8 @@ pub fn run_bot<T: BlockingTransport>(
             Ok(Polled::Malformed(bad)) => {
                 eprintln!("bot: skipped a malformed update: {}", bad.error)
             }
+            // Repeated transient failures are reported and polling goes on; only 401/403/405 end it.
+            Err(report) if !is_fatal(&report) => eprintln!("polling: {report} (still trying)"),
             Err(fatal) => return Err(fatal),
         }
     }

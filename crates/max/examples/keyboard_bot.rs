@@ -20,9 +20,8 @@ use std::sync::{Arc, Mutex};
 use botwire_core_types::max::{
     AttachmentRequest, Button, CallbackAnswer, Keyboard, NewMessageBody, Update,
 };
-use botwire_max::polling::{PollConfig, Polled, StopHandle};
+use botwire_max::polling::{PollConfig, Polled, StopHandle, is_fatal};
 use botwire_max::{AsyncTransport, Client, Config, Error};
-use futures_util::StreamExt;
 
 /// Presses per user: the menu shows them.
 type Counters = Mutex<HashMap<i64, u32>>;
@@ -92,7 +91,7 @@ pub async fn run_bot<T: AsyncTransport>(
     stop: StopHandle,
 ) -> Result<(), Error> {
     let counters = Counters::default();
-    let mut updates = client.updates(poll, stop);
+    let mut updates = client.updates_with_stop(poll, stop);
     while let Some(item) = updates.next().await {
         match item {
             Ok(Polled::Update(update)) => {
@@ -103,6 +102,8 @@ pub async fn run_bot<T: AsyncTransport>(
             Ok(Polled::Malformed(bad)) => {
                 eprintln!("bot: skipped a malformed update: {}", bad.error)
             }
+            // Repeated transient failures are reported and polling goes on; only 401/403/405 end it.
+            Err(report) if !is_fatal(&report) => eprintln!("polling: {report} (still trying)"),
             Err(fatal) => return Err(fatal),
         }
     }

@@ -431,6 +431,20 @@ impl UpdateBatch {
     /// # Ok::<(), botwire_core_types::decode::DecodeError>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, DecodeError> {
+        // serde_json checks UTF-8 as it reads strings, so a good body costs no extra pass. A body that failed
+        // because it is not valid UTF-8 is decoded again from a lossy copy, and an element that held one of the
+        // replaced bytes is reported as malformed rather than decoded: one bad string must neither cost its
+        // neighbours nor pass unnoticed.
+        match Self::decode(body, &crate::raw::InvalidUtf8::none()) {
+            Err(e) if std::str::from_utf8(body).is_err() => {
+                let lossy = crate::raw::InvalidUtf8::replace(body);
+                Self::decode(lossy.text().as_bytes(), &lossy).map_err(|_| e)
+            }
+            result => result,
+        }
+    }
+
+    fn decode(text: &[u8], invalid: &crate::raw::InvalidUtf8) -> Result<Self, DecodeError> {
         #[derive(Deserialize)]
         struct Envelope<'a> {
             #[serde(borrow, default)]
@@ -438,21 +452,78 @@ impl UpdateBatch {
             #[serde(default)]
             marker: Option<i64>,
         }
-        let envelope: Envelope<'_> = crate::decode::from_slice_borrowed(body)?;
+        let envelope: Envelope<'_> = crate::decode::from_slice_borrowed(text)?;
         let updates = envelope
             .updates
             .into_iter()
             .enumerate()
             .map(|(i, raw)| {
-                Update::from_json_str(raw.get()).map_err(|e| MalformedUpdate {
-                    raw: raw.get().to_owned(),
-                    error: DecodeError::new(format!("updates[{i}]"), e, raw.get().as_bytes()),
-                })
+                let json = raw.get();
+                let malformed = |message: String| MalformedUpdate {
+                    raw: json.to_owned(),
+                    error: DecodeError::new(format!("updates[{i}]"), message, json.as_bytes()),
+                };
+                if let Some(reason) = invalid.within(text, json) {
+                    return Err(malformed(reason));
+                }
+                Update::from_json_str(json).map_err(malformed)
             })
             .collect();
         Ok(Self {
             updates,
             marker: envelope.marker,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removed(i: u32, text: &[u8]) -> Vec<u8> {
+        let mut out =
+            format!(r#"{{"update_type":"message_removed","timestamp":{i},"message_id":"m"#)
+                .into_bytes();
+        out.extend_from_slice(text);
+        out.extend_from_slice(br#"","chat_id":1,"user_id":2}"#);
+        out
+    }
+
+    #[test]
+    fn invalid_utf8_in_one_element_costs_only_that_element() {
+        let mut body = br#"{"updates":["#.to_vec();
+        body.extend(removed(1, b"a"));
+        body.push(b',');
+        body.extend(removed(2, b"b\xff\xfec"));
+        body.push(b',');
+        body.extend(removed(3, b"\xd0\xbf")); // valid Cyrillic `п`
+        body.extend_from_slice(br#"],"marker":42}"#);
+        let batch = UpdateBatch::from_slice(&body).unwrap();
+        assert_eq!(batch.marker, Some(42));
+        assert_eq!(batch.updates.len(), 3);
+        assert_eq!(batch.updates[0].as_ref().unwrap().timestamp(), 1);
+        let bad = batch.updates[1].as_ref().unwrap_err();
+        assert_eq!(bad.error.path(), "updates[1]");
+        assert!(
+            bad.error.message().contains("invalid UTF-8"),
+            "{}",
+            bad.error
+        );
+        assert!(bad.error.message().contains("0xff"), "{}", bad.error);
+        assert!(bad.raw.contains("\"timestamp\":2"), "{}", bad.raw);
+        assert_eq!(batch.updates[2].as_ref().unwrap().timestamp(), 3);
+    }
+
+    #[test]
+    fn a_broken_envelope_is_still_an_error() {
+        assert!(UpdateBatch::from_slice(b"<html>502 Bad Gateway</html>").is_err());
+        assert!(UpdateBatch::from_slice(b"").is_err());
+        assert!(UpdateBatch::from_slice(br#"{"updates":[{"update_type":"#).is_err());
+        assert!(UpdateBatch::from_slice(b"{\"updates\":[\xff]}").is_err());
+        // Invalid bytes outside any element (an unknown field) do not cost the batch.
+        let batch =
+            UpdateBatch::from_slice(b"{\"note\":\"\xff\",\"updates\":[],\"marker\":3}").unwrap();
+        assert_eq!(batch.marker, Some(3));
+        assert_eq!(UpdateBatch::from_slice(b"{}").unwrap().marker, None);
     }
 }
