@@ -17,7 +17,7 @@ cargo xtask <task>
           for 1,000,000 chats, and the instruction table. One part only:
             --instructions  instructions per op under valgrind's callgrind, botwire against bare ureq 3 /
                             bare reqwest 0.13 decoding into minimal structs (the floor), with the ratio;
-                            client side only, same fixed-response loopback server (~2 min)
+                            client side only, one fixed-response loopback server (~1 min)
             --sustained     10 s through the default throttle at the real limits: % of limit and 429s
             --memory        RSS and tracked_keys() after sends to 1,000,000 chats (mocked clock)
           Results also land in target/botwire-bench/*.json; the benches' own docs say how to read them.
