@@ -30,6 +30,9 @@
 //! same backend and column. 1.00× would be "costs exactly what the bare backend costs". Results also go to
 //! `target/botwire-bench/instructions.json`.
 //!
+//! Where the instructions go: every case's profile stays in `target/botwire-bench/callgrind/<case>.out`;
+//! `callgrind_annotate --inclusive=yes <file>` lists the functions by inclusive cost (divide by the case's `N`).
+//!
 //! Knobs: `BOTWIRE_INSTR_OPS` (requests per run, default 200), `BOTWIRE_INSTR_UPDATES` (updates per run,
 //! default 2,000 = 20 answers; a multiple of 100), `BOTWIRE_INSTR_ONLY=ureq/bare/me,reqwest/botwire/updates`
 //! (run only these cases), `BOTWIRE_VALGRIND` (the valgrind binary, default `valgrind`).
