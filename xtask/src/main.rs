@@ -14,9 +14,16 @@ cargo xtask <task>
   publish-check
           packages every published crate (publish != false) of the working tree in dependency order and
           builds each from its package against the others' packages, as crates.io would
-  bench   every benchmark (cargo bench --workspace --all-features), then a table of criterion's estimates
-          (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate, then the paired
-          A/B runs of the GET /me and POST /messages request benches
+  bench   every benchmark of crates/benches (botwire-benches): the criterion benches, then a table of
+          criterion's estimates (ratio to the group's `bare`/`value` baseline) and the throttle's sustained
+          rate, the paired A/B runs of the GET /me and POST /messages request benches, the throttle's memory
+          for 1,000,000 chats, and the instruction table. One part only:
+            --instructions  instructions per op under valgrind's callgrind, botwire against bare ureq 3 /
+                            bare reqwest 0.13 decoding into minimal structs (the floor), with the ratio;
+                            client side only, one fixed-response loopback server (~1 min)
+            --sustained     10 s through the default throttle at the real limits: % of limit and 429s
+            --memory        RSS and tracked_keys() after sends to 1,000,000 chats (mocked clock)
+          Results also land in target/botwire-bench/*.json; the benches' own docs say how to read them.
 ";
 
 /// Crates whose backend features must build alone and together.
@@ -29,7 +36,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "msrv" => msrv(),
         "deps" => deps(),
-        "bench" => bench(),
+        "bench" => bench(std::env::args().nth(2).as_deref()),
         "publish-check" => publish_check(),
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -319,27 +326,56 @@ fn deps() -> Result<(), String> {
     Ok(())
 }
 
-fn bench() -> Result<(), String> {
-    cargo(&["bench", "--workspace", "--all-features"], &[])?;
+/// The benchmarks' package: nothing else in the workspace carries benchmarks.
+const BENCH_PACKAGE: &str = "botwire-benches";
+
+/// `cargo bench -p botwire-benches --bench <name>…`, with extra environment.
+fn run_benches(names: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let mut args = vec!["bench", "--package", BENCH_PACKAGE];
+    for name in names {
+        args.extend(["--bench", name]);
+    }
+    cargo(&args, env)
+}
+
+fn bench(part: Option<&str>) -> Result<(), String> {
+    match part {
+        None => {}
+        Some("--instructions") => return run_benches(&["instructions"], &[]),
+        Some("--sustained") => return run_benches(&["sustained_rate"], &[]),
+        Some("--memory") => return run_benches(&["throttle_memory"], &[]),
+        Some(other) => return Err(format!("unknown bench option `{other}`\n\n{HELP}")),
+    }
+    run_benches(
+        &[
+            "decode",
+            "get_me",
+            "send_message",
+            "long_poll",
+            "sustained_rate",
+        ],
+        &[],
+    )?;
     print!("{}", bench_table()?);
     // Criterion measures one function after another, so load from other processes on a shared machine skews the
     // ratios above; the paired mode interleaves rounds of every variant and reports the median per-round ratio.
     for bench in PAIRED_BENCHES {
-        println!("\npaired A/B, botwire-max bench `{bench}` (median per-round ratio to bare):");
+        println!("\npaired A/B, bench `{bench}` (median per-round ratio to bare):");
         cargo(
             &[
                 "bench",
                 "--quiet",
                 "--package",
-                "botwire-max",
-                "--all-features",
+                BENCH_PACKAGE,
                 "--bench",
                 bench,
             ],
             &[("BOTWIRE_AB", "1")],
         )?;
     }
-    Ok(())
+    run_benches(&["throttle_memory"], &[])?;
+    // Last: the figures issue 13 asks for, and the slowest part (valgrind).
+    run_benches(&["instructions"], &[])
 }
 
 /// Request benches that also have the interleaved A/B mode (`BOTWIRE_AB=1`).
@@ -351,7 +387,9 @@ const BASELINES: &[&str] = &["bare", "value"];
 /// A table of every criterion estimate under `target/criterion/<group>/<function>/new/estimates.json`, with each
 /// function's ratio to its group's baseline, then the sustained-rate results the throttle bench wrote.
 fn bench_table() -> Result<String, String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let root = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let criterion = root.join("criterion");
     let mut rows: Vec<(String, String, f64, f64, f64)> = Vec::new();
     let groups = std::fs::read_dir(&criterion)

@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use botwire_benches::memory_kib;
 use botwire_max::polling::{PollConfig, Polled};
 use botwire_max::{Client, Config, blocking};
 use botwire_sandbox::MaxSandbox;
@@ -26,30 +27,17 @@ fn fill(sb: &MaxSandbox) {
     }
 }
 
+// Field by field: keeps building if `PollConfig` becomes `#[non_exhaustive]` (issue 12, item 8).
+#[allow(clippy::field_reassign_with_default)]
 fn poll_config() -> PollConfig {
-    PollConfig {
-        min_interval: Duration::ZERO,
-        timeout_secs: 1,
-        ..PollConfig::default()
-    }
+    let mut config = PollConfig::default();
+    config.min_interval = Duration::ZERO;
+    config.timeout_secs = 1;
+    config
 }
 
 fn config(sb: &MaxSandbox) -> Config {
     Config::new(sb.token()).with_base_url(sb.base_url())
-}
-
-/// Resident and peak resident memory of this process, in KiB (Linux; zeros elsewhere).
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 fn blocking_run(client: &blocking::Client<UreqTransport>) {

@@ -109,7 +109,7 @@ criterion_group! {
     targets = get_me
 }
 
-/// The paired A/B run ([`common::interleaved`]): `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench get_me`.
+/// The paired A/B run ([`common::interleaved`]): `BOTWIRE_AB=1 cargo bench -p botwire-benches --bench get_me`.
 fn interleaved() {
     let sb = MaxSandbox::start().expect("sandbox");
     let url = format!("{}/me", sb.base_url());

@@ -238,7 +238,7 @@ criterion_group! {
     targets = send_message
 }
 
-/// The paired A/B run ([`common::interleaved`]): `BOTWIRE_AB=1 cargo bench -p botwire-max --all-features --bench send_message`.
+/// The paired A/B run ([`common::interleaved`]): `BOTWIRE_AB=1 cargo bench -p botwire-benches --bench send_message`.
 fn interleaved() {
     let t = Target::start();
     let rt = runtime();

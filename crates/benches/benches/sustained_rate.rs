@@ -3,8 +3,8 @@
 //!
 //! MAX: the default blocking client (`Retry<Throttle<ureq>>`, `ThrottleConfig::max()`) calling `GET /me`, 30 rps.
 //! OneBot: `Throttle<ureq>` with `ThrottleConfig::onebot()` sending raw `GET getMe`, 2 rps. Both run at once on
-//! their own threads. Results are printed and written to `target/botwire-bench/sustained_rate.json` for
-//! `cargo xtask bench`.
+//! their own threads. Results are printed and written to `target/botwire-bench/sustained_rate.json` (under
+//! `$CARGO_TARGET_DIR` when set) for `cargo xtask bench`.
 
 use std::time::{Duration, Instant};
 
@@ -116,7 +116,7 @@ fn main() {
             o.seconds
         ));
     }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/botwire-bench");
+    let dir = botwire_benches::results_dir();
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(
         dir.join("sustained_rate.json"),
