@@ -21,6 +21,7 @@
 // Handlers short-circuit with a ready axum `Response` as the error; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod clock;
 mod faults;
 mod limits;
 pub mod max;
@@ -30,6 +31,7 @@ mod server;
 mod stats;
 pub mod updates;
 
+pub use clock::{Clock, STEPPED_START_MS};
 pub use faults::{Fault, Faults};
 pub use limits::{LimitKey, LimitRule, Limits, RetryHint};
 pub use max::MaxSandbox;

@@ -14,6 +14,32 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Forgets everything counted (`POST /_sandbox/reset`).
+    pub(crate) fn reset(&self) {
+        self.requests.store(0, Ordering::SeqCst);
+        self.rate_limited.store(0, Ordering::SeqCst);
+        self.injected.store(0, Ordering::SeqCst);
+        self.dropped.store(0, Ordering::SeqCst);
+        if let Ok(mut m) = self.per_route.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.per_status.lock() {
+            m.clear();
+        }
+    }
+
+    /// Everything counted, as JSON (`GET /_sandbox/stats`).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "requests": self.requests(),
+            "rate_limited": self.rate_limited(),
+            "injected": self.injected(),
+            "dropped": self.dropped(),
+            "by_route": self.by_route(),
+            "by_status": self.by_status().into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+        })
+    }
+
     pub(crate) fn record(&self, route: &str, status: u16) {
         self.requests.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut m) = self.per_route.lock() {

@@ -2,6 +2,9 @@
 //! the bot's rights, and tests (or "act as a user" helpers) call them directly.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::clock::{Clock, STEPPED_START_MS};
 
 use botwire_core_types::max::{
     AttachmentRequest, BotCommand, BotInfo, Callback, CallbackAnswer, Chat, ChatAdminPermission,
@@ -295,7 +298,7 @@ pub struct MaxWorld {
     uploads: BTreeMap<u64, UploadSlot>,
     callbacks: BTreeMap<String, CallbackState>,
     send_attempts: u64,
-    clock: i64,
+    clock: Arc<Clock>,
     seq: i64,
     next_id: i64,
 }
@@ -310,12 +313,20 @@ fn perm_list(perms: &[ChatAdminPermission]) -> Vec<&str> {
 }
 
 impl Default for MaxWorld {
+    /// An empty world on the stepped clock (reproducible timestamps).
     fn default() -> Self {
+        Self::with_clock(Arc::new(Clock::stepped(STEPPED_START_MS)))
+    }
+}
+
+impl MaxWorld {
+    /// An empty world (but for the bot) whose timestamps come from `clock`.
+    pub fn with_clock(clock: Arc<Clock>) -> Self {
         let mut bot = BotInfo::new(100_000_001, "Sandbox Bot");
         bot.username = Some("sandbox_bot".into());
         bot.name = Some("Sandbox Bot".into());
         bot.description = Some("A MAX bot served by botwire-sandbox".into());
-        bot.last_activity_time = Some(1_775_000_000_000);
+        bot.last_activity_time = Some(clock.now());
         Self {
             bot,
             commands: Vec::new(),
@@ -332,7 +343,7 @@ impl Default for MaxWorld {
             uploads: BTreeMap::new(),
             callbacks: BTreeMap::new(),
             send_attempts: 0,
-            clock: 1_775_000_000_000,
+            clock,
             // Real seq values exceed 2^53; so do ours, so a client that goes through f64 fails here too.
             seq: 116_328_147_937_082_000,
             next_id: 1,
@@ -343,15 +354,30 @@ impl Default for MaxWorld {
 impl MaxWorld {
     // ------------------------------------------------------------------------------------------ clock, ids
 
-    /// Advances the clock by one second and returns the new time (Unix ms).
+    /// The timestamp of a new event (Unix ms): one second on for the stepped clock, the running time (but
+    /// never a repeated value) otherwise.
     pub fn tick(&mut self) -> i64 {
-        self.clock += 1000;
-        self.clock
+        self.clock.tick()
     }
 
     /// The current time of the world (Unix ms).
     pub fn now(&self) -> i64 {
-        self.clock
+        self.clock.now()
+    }
+
+    /// The clock the world reads.
+    pub fn clock(&self) -> &Arc<Clock> {
+        &self.clock
+    }
+
+    /// Forgets everything but the bot's identity, the clock and the base URL: no users, chats, messages,
+    /// uploads, subscriptions or callbacks (`POST /_sandbox/reset`).
+    pub fn reset(&mut self) {
+        let mut fresh = Self::with_clock(self.clock.clone());
+        fresh.base_url = std::mem::take(&mut self.base_url);
+        fresh.bot = self.bot.clone();
+        fresh.attachment_ready_after = self.attachment_ready_after;
+        *self = fresh;
     }
 
     fn next_id(&mut self) -> i64 {
@@ -398,9 +424,28 @@ impl MaxWorld {
         let mut user = User::new(id, first_name, false);
         user.last_name = Some(String::new());
         user.name = Some(first_name.to_owned());
-        user.last_activity_time = Some(self.clock);
+        user.last_activity_time = Some(self.now());
         self.users.insert(id, user.clone());
         user
+    }
+
+    /// Every seeded user, by id.
+    pub fn users(&self) -> Vec<User> {
+        self.users.values().cloned().collect()
+    }
+
+    /// Changes a seeded user; returns it as changed.
+    pub fn update_user(
+        &mut self,
+        user_id: UserId,
+        change: impl FnOnce(&mut User),
+    ) -> WorldResult<User> {
+        let user = self
+            .users
+            .get_mut(&user_id)
+            .ok_or_else(|| WorldError::not_found(format!("User {user_id} not found")))?;
+        change(user);
+        Ok(user.clone())
     }
 
     /// A user (or the bot) by id.
@@ -428,9 +473,10 @@ impl MaxWorld {
     // ------------------------------------------------------------------------------------------ chats
 
     fn membership(&self, owner: bool, admin: Option<Vec<ChatAdminPermission>>) -> Membership {
+        let now = self.now();
         Membership {
-            join_time: self.clock,
-            last_access_time: self.clock,
+            join_time: now,
+            last_access_time: now,
             is_owner: owner,
             is_admin: admin.is_some() || owner,
             permissions: admin.unwrap_or_default(),
