@@ -83,6 +83,7 @@ pub struct MaxOptions {
     random_faults: Option<(u64, f64, Vec<Fault>)>,
     attachment_ready_after: u64,
     loopback_webhooks: bool,
+    first_marker: i64,
 }
 
 impl Default for MaxOptions {
@@ -97,6 +98,7 @@ impl Default for MaxOptions {
             random_faults: None,
             attachment_ready_after: 0,
             loopback_webhooks: false,
+            first_marker: updates::FIRST_MARKER,
         }
     }
 }
@@ -141,6 +143,13 @@ impl MaxOptions {
     /// [`MaxWorld::attachment_ready_after`]: send attempts answered `attachment.not.ready` after each upload.
     pub fn attachment_ready_after(mut self, attempts: u64) -> Self {
         self.attachment_ready_after = attempts;
+        self
+    }
+
+    /// The first marker of the update stream (default [`updates::FIRST_MARKER`]). The binary starts from the
+    /// wall clock in ms, so a checkpoint from an earlier run commits nothing.
+    pub fn first_marker(mut self, marker: i64) -> Self {
+        self.first_marker = marker;
         self
     }
 
@@ -201,7 +210,7 @@ impl MaxSandbox {
 
     /// Starts a sandbox as `options` say.
     pub fn start_with_options(options: MaxOptions) -> std::io::Result<Self> {
-        let hub = Arc::new(UpdateHub::new(1.0));
+        let hub = Arc::new(UpdateHub::starting_at(options.first_marker, 1.0));
         let stats = Arc::new(Stats::default());
         let faults = Arc::new(Faults::with_limits(Limits::max()));
         faults
