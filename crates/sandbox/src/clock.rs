@@ -148,6 +148,9 @@ mod tests {
         let wall = Clock::wall();
         assert!(wall.now() > STEPPED_START_MS);
         let fast = Clock::fixed(0, 3600.0);
-        assert_eq!(fast.real(Duration::from_secs(8 * 3600)), Duration::from_secs(8));
+        assert_eq!(
+            fast.real(Duration::from_secs(8 * 3600)),
+            Duration::from_secs(8)
+        );
     }
 }

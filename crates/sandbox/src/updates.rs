@@ -29,6 +29,7 @@ struct QueueState {
     next_marker: i64,
     delivered: u64,
     dropped: u64,
+    failed: u64,
     webhook: Option<WebhookTarget>,
     /// The `update_types` of the subscription (empty: all).
     webhook_types: Vec<String>,
@@ -88,6 +89,7 @@ impl UpdateHub {
                 next_marker: first_marker,
                 delivered: 0,
                 dropped: 0,
+                failed: 0,
                 webhook: None,
                 webhook_types: Vec::new(),
                 generation: 0,
@@ -156,6 +158,11 @@ impl UpdateHub {
         self.lock().delivered
     }
 
+    /// Failed webhook delivery attempts (each retry counts).
+    pub fn failed_deliveries(&self) -> u64 {
+        self.lock().failed
+    }
+
     /// Webhook deliveries given up after the last retry.
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
@@ -202,6 +209,7 @@ impl UpdateHub {
         state.retrying.clear();
         state.delivered = 0;
         state.dropped = 0;
+        state.failed = 0;
         state.webhook = None;
         state.webhook_types.clear();
         state.generation += 1;
@@ -360,7 +368,8 @@ pub(crate) async fn deliver_webhooks(hub: Arc<UpdateHub>, on_unsubscribe: OnUnsu
                 Some(target) => {
                     // Take every new update: wanted ones become deliveries due now, others are dropped.
                     while let Some(entry) = state.entries.pop_front() {
-                        if state.webhook_types.is_empty() || state.webhook_types.contains(&entry.kind)
+                        if state.webhook_types.is_empty()
+                            || state.webhook_types.contains(&entry.kind)
                         {
                             state.retrying.push(Retry {
                                 entry,
@@ -427,6 +436,7 @@ pub(crate) async fn deliver_webhooks(hub: Arc<UpdateHub>, on_unsubscribe: OnUnsu
             failing_since = None;
             continue;
         }
+        state.failed += 1;
         let since = match failing_since {
             Some((g, t)) if g == generation => t,
             _ => {

@@ -147,9 +147,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "OneBot sandbox: {}  (api_token={}; control API: {}/_sandbox/)",
         onebot.base_url(),
         onebot.token(),
-        onebot
-            .base_url()
-            .trim_end_matches(onebot::API_PREFIX)
+        onebot.base_url().trim_end_matches(onebot::API_PREFIX)
     )?;
     writeln!(
         out,

@@ -63,7 +63,10 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .route("/_sandbox/chats/{chat_id}", get(get_chat))
         .route("/_sandbox/chats/{chat_id}/members", post(join))
         .route("/_sandbox/chats/{chat_id}/members/{user_id}", delete(leave))
-        .route("/_sandbox/chats/{chat_id}/bot", post(add_bot).delete(remove_bot))
+        .route(
+            "/_sandbox/chats/{chat_id}/bot",
+            post(add_bot).delete(remove_bot),
+        )
         .route("/_sandbox/chats/{chat_id}/messages", get(chat_messages))
         .route("/_sandbox/chats/{chat_id}/pin", get(pin))
         .route("/_sandbox/callbacks/{callback_id}", get(callback))
@@ -109,7 +112,9 @@ fn field_str<'a>(
     match map.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(WorldError::bad_request(format!("`{name}` must be a string"))),
+        Some(_) => Err(WorldError::bad_request(format!(
+            "`{name}` must be a string"
+        ))),
     }
 }
 
@@ -169,11 +174,7 @@ async fn list_users(State(shared): State<Arc<Shared>>) -> Handled {
     reply(json!({"users": shared.world().users()}))
 }
 
-async fn start(
-    State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Handled {
+async fn start(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, body: Bytes) -> Handled {
     let map = object(&body)?;
     let payload = field_str(&map, "payload")?;
     let chat_id = shared.user_starts_bot(user(&raw)?, payload)?;
@@ -190,14 +191,11 @@ async fn send(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, body: 
     let mut map = object(&body)?;
     let chat = match field_i64(&map, "chat_id")? {
         Some(c) => ChatId(c),
-        None => shared
-            .world()
-            .dialog_with(user_id)
-            .ok_or_else(|| {
-                WorldError::bad_request(format!(
-                    "User {user_id} has no dialog with the bot: start it first or give `chat_id`"
-                ))
-            })?,
+        None => shared.world().dialog_with(user_id).ok_or_else(|| {
+            WorldError::bad_request(format!(
+                "User {user_id} has no dialog with the bot: start it first or give `chat_id`"
+            ))
+        })?,
     };
     map.remove("chat_id");
     let body: NewMessageBody = serde_json::from_value(Value::Object(map))
@@ -205,11 +203,7 @@ async fn send(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, body: 
     reply(shared.user_sends(user_id, chat, &body)?)
 }
 
-async fn press(
-    State(shared): State<Arc<Shared>>,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Handled {
+async fn press(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, body: Bytes) -> Handled {
     let map = object(&body)?;
     let mid = required(field_str(&map, "message_id")?, "message_id")?;
     let payload = required(field_str(&map, "payload")?, "payload")?;
@@ -269,7 +263,11 @@ async fn add_bot(
     success()
 }
 
-async fn remove_bot(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, uri: Uri) -> Handled {
+async fn remove_bot(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    uri: Uri,
+) -> Handled {
     let query = Query::of(&uri);
     let user_id = UserId(required(query.int("user_id")?, "user_id")?);
     shared.user_removes_bot(user_id, chat_id(&raw)?)?;
@@ -384,8 +382,8 @@ async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Handled {
 async fn attachments(State(shared): State<Arc<Shared>>, body: Bytes) -> Handled {
     let map = object(&body)?;
     let n = required(field_i64(&map, "not_ready")?, "not_ready")?;
-    shared.world().attachment_ready_after = u64::try_from(n)
-        .map_err(|_| WorldError::bad_request("`not_ready` must be >= 0"))?;
+    shared.world().attachment_ready_after =
+        u64::try_from(n).map_err(|_| WorldError::bad_request("`not_ready` must be >= 0"))?;
     success()
 }
 

@@ -1,0 +1,488 @@
+//! The HTTP control API, the platform behaviours the sandbox now has (webhooks, limits keyed like the
+//! platform's, JSON errors, safe markers) and the binary, driven over plain HTTP as a bot in any language would.
+
+mod common;
+
+use std::time::Duration;
+
+use botwire_sandbox::max::MaxOptions;
+use botwire_sandbox::{Clock, MaxSandbox, OneBotSandbox};
+use common::{call, eventually, ok, receiver};
+use serde_json::{Value, json};
+
+fn poll(sb: &MaxSandbox, query: &str) -> Value {
+    ok(
+        "GET",
+        &format!("{}/updates?timeout=0{query}", sb.base_url()),
+        Some(sb.token()),
+        None,
+    )
+}
+
+fn kinds(batch: &Value) -> Vec<String> {
+    batch["updates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| u["update_type"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_conversation_driven_through_the_control_api() {
+    let sb = MaxSandbox::start().unwrap();
+    let base = sb.base_url();
+    let token = Some(sb.token());
+    let alice = ok(
+        "POST",
+        &format!("{base}/_sandbox/users"),
+        None,
+        Some(r#"{"name":"Alice","last_name":"Smith"}"#),
+    );
+    assert_eq!(alice["name"], "Alice Smith");
+    let uid = alice["user_id"].as_i64().unwrap();
+    let started = ok(
+        "POST",
+        &format!("{base}/_sandbox/users/{uid}/start"),
+        None,
+        Some(r#"{"payload":"ref-1"}"#),
+    );
+    let chat = started["chat_id"].as_i64().unwrap();
+    let said = ok(
+        "POST",
+        &format!("{base}/_sandbox/users/{uid}/messages"),
+        None,
+        Some(r#"{"text":"hi"}"#),
+    );
+    assert_eq!(said["body"]["text"], "hi");
+
+    let batch = poll(&sb, "");
+    assert_eq!(kinds(&batch), ["bot_started", "message_created"]);
+    assert_eq!(batch["updates"][0]["payload"], "ref-1");
+    // The wall clock: timestamps are real Unix ms, not 2026-03-31.
+    let ts = batch["updates"][1]["timestamp"].as_i64().unwrap();
+    let now = Clock::wall().now();
+    assert!((now - ts).abs() < 600_000, "{ts} vs {now}");
+
+    let keyboard = json!({"text": "You said hi", "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [[{"type": "callback", "text": "Ping", "payload": "ping"}]]}}]});
+    let sent = ok(
+        "POST",
+        &format!("{base}/messages?chat_id={chat}"),
+        token,
+        Some(&keyboard.to_string()),
+    );
+    let mid = sent["message"]["body"]["mid"].as_str().unwrap().to_owned();
+    let pressed = ok(
+        "POST",
+        &format!("{base}/_sandbox/users/{uid}/callbacks"),
+        None,
+        Some(&json!({"message_id": mid, "payload": "ping"}).to_string()),
+    );
+    let callback_id = pressed["callback_id"].as_str().unwrap().to_owned();
+    let marker = batch["marker"].as_i64().unwrap();
+    let next = poll(&sb, &format!("&marker={marker}"));
+    assert_eq!(kinds(&next), ["message_callback"]);
+    ok(
+        "POST",
+        &format!("{base}/answers?callback_id={callback_id}"),
+        token,
+        Some(r#"{"notification":"Pong!"}"#),
+    );
+
+    let bot_said = ok(
+        "GET",
+        &format!("{base}/_sandbox/chats/{chat}/messages"),
+        None,
+        None,
+    );
+    assert_eq!(bot_said["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(bot_said["messages"][0]["body"]["text"], "You said hi");
+    let everything = ok(
+        "GET",
+        &format!("{base}/_sandbox/chats/{chat}/messages?all=true"),
+        None,
+        None,
+    );
+    assert_eq!(everything["messages"].as_array().unwrap().len(), 2);
+    let answered = ok(
+        "GET",
+        &format!("{base}/_sandbox/callbacks/{callback_id}"),
+        None,
+        None,
+    );
+    assert_eq!(answered["answers"], 1);
+    assert_eq!(answered["notifications"], json!(["Pong!"]));
+    // One implementation: the in-process API sees the same world.
+    assert_eq!(sb.world().callback(&callback_id).unwrap().answers, 1);
+
+    // Groups with members, the bot added and removed, a stop, raw updates.
+    let bob = ok(
+        "POST",
+        &format!("{base}/_sandbox/users"),
+        None,
+        Some(r#"{"name":"Bob"}"#),
+    );
+    let bob = bob["user_id"].as_i64().unwrap();
+    let group = ok(
+        "POST",
+        &format!("{base}/_sandbox/chats"),
+        None,
+        Some(
+            &json!({"type": "chat", "title": "Team", "owner_id": uid, "bot": "absent"}).to_string(),
+        ),
+    )["chat_id"]
+        .as_i64()
+        .unwrap();
+    ok(
+        "POST",
+        &format!("{base}/_sandbox/chats/{group}/bot"),
+        None,
+        Some(&json!({"user_id": uid}).to_string()),
+    );
+    ok(
+        "POST",
+        &format!("{base}/_sandbox/chats/{group}/members"),
+        None,
+        Some(&json!({"user_id": bob, "inviter_id": uid}).to_string()),
+    );
+    ok(
+        "DELETE",
+        &format!("{base}/_sandbox/chats/{group}/members/{bob}?admin_id={uid}"),
+        None,
+        None,
+    );
+    ok(
+        "DELETE",
+        &format!("{base}/_sandbox/chats/{group}/bot?user_id={uid}"),
+        None,
+        None,
+    );
+    ok(
+        "POST",
+        &format!("{base}/_sandbox/users/{uid}/stop"),
+        None,
+        None,
+    );
+    ok(
+        "POST",
+        &format!("{base}/_sandbox/updates"),
+        None,
+        Some(r#"{"update_type":"brand_new","timestamp":1,"x":[1]}"#),
+    );
+    let later = poll(&sb, &format!("&marker={}", next["marker"]));
+    assert_eq!(
+        kinds(&later),
+        [
+            "bot_added",
+            "user_added",
+            "user_removed",
+            "bot_removed",
+            "bot_stopped",
+            "brand_new"
+        ]
+    );
+    assert_eq!(later["updates"][1]["inviter_id"], uid);
+    // The stopped dialog refuses the bot's messages, as on the platform.
+    let (status, _) = call(
+        "POST",
+        &format!("{base}/messages?chat_id={chat}"),
+        token,
+        Some(r#"{"text":"still there?"}"#),
+    );
+    assert_eq!(status, 403);
+
+    let stats = ok("GET", &format!("{base}/_sandbox/stats"), None, None);
+    assert_eq!(stats["by_route"]["POST /answers"], 1);
+    // Control requests are not the bot's: not counted.
+    assert!(
+        stats["by_route"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !k.contains("_sandbox"))
+    );
+    ok("POST", &format!("{base}/_sandbox/reset"), None, None);
+    assert!(
+        ok("GET", &format!("{base}/_sandbox/users"), None, None)["users"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(sb.stats().requests(), 0);
+    assert_eq!(sb.updates().pending(), 0);
+}
+
+#[test]
+fn every_error_is_a_code_and_message() {
+    let sb = MaxSandbox::start().unwrap();
+    let base = sb.base_url();
+    let token = Some(sb.token());
+    for (method, url, body, status) in [
+        ("GET", format!("{base}/updates?timeout=abc"), None, 400),
+        ("GET", format!("{base}/updates?limit=0"), None, 400),
+        ("DELETE", format!("{base}/me"), None, 404),
+        ("PUT", format!("{base}/updates"), None, 404),
+        ("POST", format!("{base}/_sandbox/users/1/start"), None, 404),
+        (
+            "POST",
+            format!("{base}/_sandbox/users"),
+            Some("not json"),
+            400,
+        ),
+        ("POST", format!("{base}/_sandbox/users"), Some("{}"), 400),
+        (
+            "GET",
+            format!("{base}/_sandbox/chats/42/messages"),
+            None,
+            404,
+        ),
+    ] {
+        let (got, v) = call(method, &url, token, body);
+        assert_eq!(got, status, "{method} {url}: {v}");
+        assert!(
+            v["code"].is_string() && v["message"].is_string(),
+            "{method} {url}: {v}"
+        );
+    }
+}
+
+#[test]
+fn a_marker_past_the_end_commits_nothing() {
+    let sb = MaxSandbox::start().unwrap();
+    sb.push_unknown_update("one", json!({}));
+    sb.push_unknown_update("two", json!({}));
+    // A checkpoint from another run, far ahead of this one's markers.
+    let batch = poll(&sb, "&marker=999999999999");
+    assert_eq!(kinds(&batch), ["one", "two"]);
+    assert_eq!(sb.updates().pending(), 2);
+}
+
+fn limited_sandbox() -> MaxSandbox {
+    // Windows 100 times longer than the platform's: no request in the test can fall out of one, however
+    // loaded the machine.
+    MaxSandbox::start_with_options(MaxOptions::default().limits(true).limit_scale(0.01)).unwrap()
+}
+
+#[test]
+fn callback_answers_are_limited_per_chat_of_the_callback() {
+    let sb = limited_sandbox();
+    let (base, token) = (sb.base_url(), Some(sb.token()));
+    let keyboard = json!({"text": "pick", "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [[{"type": "callback", "text": "A", "payload": "a"}]]}}]});
+    let mut callbacks = Vec::new();
+    for name in ["Alice", "Bob"] {
+        let user = sb.add_user(name).user_id;
+        let chat = sb.user_starts_bot(user, None).unwrap();
+        let sent = ok(
+            "POST",
+            &format!("{base}/messages?chat_id={chat}"),
+            token,
+            Some(&keyboard.to_string()),
+        );
+        let mid = sent["message"]["body"]["mid"].as_str().unwrap().to_owned();
+        let ids: Vec<String> = (0..3)
+            .map(|_| sb.user_presses_button(user, &mid, "a").unwrap().callback_id)
+            .collect();
+        callbacks.push(ids);
+    }
+    let answer = |id: &str| {
+        call(
+            "POST",
+            &format!("{base}/answers?callback_id={id}"),
+            token,
+            Some(r#"{"notification":"ok"}"#),
+        )
+        .0
+    };
+    // The request names no chat; the sandbox knows each callback's chat, as the platform does.
+    assert_eq!(answer(&callbacks[0][0]), 200);
+    assert_eq!(answer(&callbacks[0][1]), 200);
+    assert_eq!(answer(&callbacks[0][2]), 429);
+    // Another chat has its own window.
+    assert_eq!(answer(&callbacks[1][0]), 200);
+}
+
+#[test]
+fn a_dialog_reached_by_user_id_and_by_chat_id_is_one_chat() {
+    let sb = limited_sandbox();
+    let (base, token) = (sb.base_url(), Some(sb.token()));
+    let user = sb.add_user("Alice").user_id;
+    let chat = sb.user_starts_bot(user, None).unwrap();
+    let send = |target: String| {
+        call(
+            "POST",
+            &format!("{base}/messages?{target}"),
+            token,
+            Some(r#"{"text":"hi"}"#),
+        )
+        .0
+    };
+    assert_eq!(send(format!("user_id={user}")), 200);
+    assert_eq!(send(format!("chat_id={chat}")), 200);
+    assert_eq!(send(format!("user_id={user}")), 429);
+    assert_eq!(send(format!("chat_id={chat}")), 429);
+}
+
+#[test]
+fn subscriptions_need_https_unless_loopback_webhooks_are_allowed() {
+    let strict = MaxSandbox::start().unwrap();
+    let body = r#"{"url":"http://127.0.0.1:9/hook"}"#;
+    let (status, v) = call(
+        "POST",
+        &format!("{}/subscriptions", strict.base_url()),
+        Some(strict.token()),
+        Some(body),
+    );
+    assert_eq!(status, 400, "{v}");
+    let open =
+        MaxSandbox::start_with_options(MaxOptions::default().loopback_webhooks(true)).unwrap();
+    ok(
+        "POST",
+        &format!("{}/subscriptions", open.base_url()),
+        Some(open.token()),
+        Some(body),
+    );
+    let (status, _) = call(
+        "POST",
+        &format!("{}/subscriptions", open.base_url()),
+        Some(open.token()),
+        Some(r#"{"url":"http://example.com/hook"}"#),
+    );
+    assert_eq!(status, 400, "only loopback hosts are let through over http");
+}
+
+#[test]
+fn webhooks_filter_types_and_retarget_at_once() {
+    let sb = MaxSandbox::start_with_options(MaxOptions::default().loopback_webhooks(true)).unwrap();
+    let (base, token) = (sb.base_url(), Some(sb.token()));
+    // A target nobody listens on: the first delivery fails, the next try is 60 s away on the wall clock.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    ok(
+        "POST",
+        &format!("{base}/subscriptions"),
+        token,
+        Some(&json!({"url": dead, "update_types": ["message_created", "bot_started"]}).to_string()),
+    );
+    let user = sb.add_user("Alice").user_id;
+    let chat = sb.user_starts_bot(user, None).unwrap();
+    eventually("a failed delivery", || {
+        sb.updates().failed_deliveries() >= 1
+    });
+    // Retargeting takes effect at once: the waiting update goes to the new URL now, not after the 60 s wait.
+    let live = receiver();
+    ok(
+        "POST",
+        &format!("{base}/subscriptions"),
+        token,
+        Some(
+            &json!({"url": live.url, "update_types": ["message_created", "bot_started"]})
+                .to_string(),
+        ),
+    );
+    let first = live.bodies.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert_eq!(first["update_type"], "bot_started");
+    // Types the subscription did not ask for are not delivered.
+    sb.push_unknown_update("dialog_muted", json!({"chat_id": chat}));
+    sb.user_sends_text(user, chat, "hi").unwrap();
+    let second = live.bodies.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert_eq!(second["update_type"], "message_created");
+    // Unsubscribing takes effect at once too: long polling gets the next update.
+    ok(
+        "DELETE",
+        &format!("{base}/subscriptions?url={}", live.url),
+        token,
+        None,
+    );
+    sb.user_sends_text(user, chat, "again").unwrap();
+    assert_eq!(kinds(&poll(&sb, "")), ["message_created"]);
+}
+
+#[test]
+fn a_webhook_failing_for_8_hours_of_sandbox_time_is_unsubscribed_and_nothing_is_lost() {
+    // 36,000 sandbox seconds per real second: 60 s waits take 1.7 ms, 8 hours 0.8 s.
+    let sb = MaxSandbox::start_with_options(
+        MaxOptions::default()
+            .loopback_webhooks(true)
+            .clock(Clock::fixed(1_775_000_000_000, 36_000.0)),
+    )
+    .unwrap();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    ok(
+        "POST",
+        &format!("{}/subscriptions", sb.base_url()),
+        Some(sb.token()),
+        Some(&json!({"url": dead}).to_string()),
+    );
+    sb.push_unknown_update("something", json!({}));
+    eventually("the unsubscribe", || sb.world().subscriptions().is_empty());
+    assert!(sb.updates().webhook().is_none());
+    assert!(sb.updates().failed_deliveries() >= 2);
+    // Back in the long-polling queue, not dropped.
+    assert_eq!(kinds(&poll(&sb, "")), ["something"]);
+}
+
+#[test]
+fn onebot_control_api() {
+    let sb = OneBotSandbox::start().unwrap();
+    let root = sb.base_url().trim_end_matches("/api/v1").to_owned();
+    let bot = ok(
+        "POST",
+        &format!("{root}/_sandbox/bots"),
+        None,
+        Some(r#"{"name":"Shop","messenger":"vk"}"#),
+    )["bot_id"]
+        .as_i64()
+        .unwrap();
+    let ids = ok(
+        "POST",
+        &format!("{root}/_sandbox/contacts"),
+        None,
+        Some(&json!({"bot_id": bot, "count": 2}).to_string()),
+    );
+    let id = ids["contact_ids"][0].as_i64().unwrap();
+    ok(
+        "POST",
+        &format!("{root}/_sandbox/contacts/{id}/variables"),
+        None,
+        Some(r#"{"name":"city","value":"Kazan"}"#),
+    );
+    ok(
+        "POST",
+        &format!("{root}/_sandbox/contacts/{id}/tags"),
+        None,
+        Some(r#"{"name":"vip"}"#),
+    );
+    let contact = ok("GET", &format!("{root}/_sandbox/contacts/{id}"), None, None);
+    assert!(
+        contact.to_string().contains("Kazan") && contact.to_string().contains("vip"),
+        "{contact}"
+    );
+    let sent = ok(
+        "POST",
+        &format!("{}/sendMessage?api_token={}", sb.base_url(), sb.token()),
+        None,
+        Some(&json!({"contact_id": id, "text": "hello"}).to_string()),
+    );
+    assert!(!sent.is_null());
+    let out = ok("GET", &format!("{root}/_sandbox/sent"), None, None);
+    assert_eq!(out["messages"][0]["text"], "hello");
+    assert_eq!(
+        ok("GET", &format!("{root}/_sandbox/stats"), None, None)["requests"],
+        1
+    );
+    let (status, v) = call(
+        "GET",
+        &format!("{root}/_sandbox/contacts/999999"),
+        None,
+        None,
+    );
+    assert_eq!(status, 404);
+    assert!(v["code"].is_string());
+    ok("POST", &format!("{root}/_sandbox/reset"), None, None);
+    assert!(sb.sent().is_empty());
+}
