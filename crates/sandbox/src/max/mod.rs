@@ -32,6 +32,7 @@ mod bot;
 mod chats;
 mod comments;
 pub mod control;
+mod format;
 mod members;
 mod messages;
 mod multipart;

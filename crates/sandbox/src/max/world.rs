@@ -10,7 +10,7 @@ use botwire_core_types::max::{
     AttachmentRequest, BotCommand, BotInfo, Callback, CallbackAnswer, Chat, ChatAdminPermission,
     ChatId, ChatMember, ChatStatus, ChatType, CommentMessage, Message, MessageLinkType,
     NewCommentBody, NewMessageBody, PhotoRequestPayload, Subscription, SubscriptionRequestBody,
-    UploadType, User, UserId, VideoAttachmentDetails,
+    TextFormat, UploadType, User, UserId, VideoAttachmentDetails,
 };
 use http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -1041,6 +1041,7 @@ impl MaxWorld {
         let user = self
             .user(sender)
             .ok_or_else(|| WorldError::not_found(format!("User {sender} not found")))?;
+        let (text, markup) = formatted(body)?;
         let (mid, seq) = self.new_mid(chat_id);
         let now = self.tick();
         let mut recipient = json!({"chat_id": chat_id, "chat_type": kind});
@@ -1055,7 +1056,7 @@ impl MaxWorld {
         let mut v = json!({
             "recipient": recipient,
             "timestamp": now,
-            "body": {"mid": mid, "seq": seq, "text": body.text, "attachments": attachments},
+            "body": {"mid": mid, "seq": seq, "text": text, "attachments": attachments, "markup": markup},
         });
         if let Some(link) = link {
             v["link"] = link;
@@ -1100,8 +1101,10 @@ impl MaxWorld {
             .find(|m| m.message.mid() == Some(mid))
             .ok_or_else(|| WorldError::not_found(format!("Message {mid} not found")))?;
         let mut v = json!(stored.message);
-        if let Some(text) = &body.text {
+        if body.text.is_some() {
+            let (text, markup) = formatted(body)?;
             v["body"]["text"] = json!(text);
+            v["body"]["markup"] = json!(markup);
         }
         if let Some(list) = attachments {
             v["body"]["attachments"] = if list.is_empty() {
@@ -1499,6 +1502,20 @@ impl MaxWorld {
         }
         Ok(reply)
     }
+}
+
+/// The text as stored and its `markup` (`None` for plain text or when the markup is empty).
+fn formatted(body: &NewMessageBody) -> WorldResult<(Option<String>, Option<Vec<Value>>)> {
+    let Some(text) = body.text.as_deref() else {
+        return Ok((None, None));
+    };
+    let (text, markup) = match &body.format {
+        None => return Ok((Some(text.to_owned()), None)),
+        Some(TextFormat::Markdown) => super::format::markdown(text)?,
+        Some(TextFormat::Html) => super::format::html(text)?,
+        Some(_) => return Err(WorldError::bad_request("Can't deserialize body")),
+    };
+    Ok((Some(text), (!markup.is_empty()).then_some(markup)))
 }
 
 /// A stable number derived from a token (photo ids, photo keys).
