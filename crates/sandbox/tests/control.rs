@@ -486,3 +486,165 @@ fn onebot_control_api() {
     ok("POST", &format!("{root}/_sandbox/reset"), None, None);
     assert!(sb.sent().is_empty());
 }
+
+/// A raw upload request with headers.
+fn upload_chunk(url: &str, range: Option<&str>, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(authority).unwrap();
+    let mut head = format!(
+        "POST /{path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/x-binary; charset=x-user-defined\r\nX-File-Name: clip.mp4\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(r) = range {
+        head.push_str(&format!("Content-Range: {r}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status = raw[9..12].parse().unwrap();
+    (status, raw.split_once("\r\n\r\n").unwrap().1.to_owned())
+}
+
+#[test]
+fn resumable_uploads_with_content_range() {
+    let sb = MaxSandbox::start().unwrap();
+    let slot = ok(
+        "POST",
+        &format!("{}/uploads?type=video", sb.base_url()),
+        Some(sb.token()),
+        None,
+    );
+    let (url, token) = (
+        slot["url"].as_str().unwrap(),
+        slot["token"].as_str().unwrap(),
+    );
+    let bytes = vec![7u8; 10_000];
+    let (status, text) = upload_chunk(url, Some("bytes 0-3999/10000"), &bytes[..4000]);
+    assert_eq!((status, text.as_str()), (200, "0-3999/10000"));
+    let progress = ok("GET", url, None, None);
+    assert_eq!(progress["next"], 4000);
+    // A chunk that lies about its length, or does not fit the total, is refused and changes nothing.
+    assert_eq!(
+        upload_chunk(url, Some("bytes 4000-4999/10000"), &bytes[..10]).0,
+        400
+    );
+    assert_eq!(
+        upload_chunk(url, Some("bytes 4000-10000/10000"), &bytes[..6001]).0,
+        416
+    );
+    // Out of order, as X-Uploading-Mode: parallel sends them.
+    assert_eq!(
+        upload_chunk(url, Some("bytes 8000-9999/10000"), &bytes[..2000]).0,
+        200
+    );
+    assert!(
+        sb.world()
+            .media(token)
+            .unwrap()
+            .uploaded_at_attempt
+            .is_none()
+    );
+    let (status, done) = upload_chunk(url, Some("bytes 4000-7999/10000"), &bytes[..4000]);
+    assert_eq!(status, 200);
+    assert!(done.contains("<retval>1</retval>"), "{done}");
+    let media = sb.world().media(token).cloned().unwrap();
+    assert_eq!(
+        (media.size, media.filename.as_deref()),
+        (10_000, Some("clip.mp4"))
+    );
+    assert_eq!(ok("GET", url, None, None)["status"], "done");
+    // A raw body without Content-Range is the whole file.
+    let file = ok(
+        "POST",
+        &format!("{}/uploads?type=file", sb.base_url()),
+        Some(sb.token()),
+        None,
+    );
+    let (status, answer) = upload_chunk(file["url"].as_str().unwrap(), None, b"hello");
+    assert_eq!(status, 200);
+    assert!(answer.contains("token"), "{answer}");
+}
+
+#[test]
+fn formatted_texts_get_markup() {
+    let sb = MaxSandbox::start().unwrap();
+    let user = sb.add_user("Alice").user_id;
+    let chat = sb.user_starts_bot(user, None).unwrap();
+    let (base, token) = (sb.base_url(), Some(sb.token()));
+    let sent = ok(
+        "POST",
+        &format!("{base}/messages?chat_id={chat}"),
+        token,
+        Some(r#"{"text":"**Hi** [site](https://x.ru)","format":"markdown"}"#),
+    );
+    assert_eq!(sent["message"]["body"]["text"], "Hi site");
+    assert_eq!(
+        sent["message"]["body"]["markup"],
+        json!([{"type":"strong","from":0,"length":2},{"type":"link","from":3,"length":4,"url":"https://x.ru"}])
+    );
+    let (status, v) = call(
+        "POST",
+        &format!("{base}/messages?chat_id={chat}"),
+        token,
+        Some(r#"{"text":"<a href=\"\">x</a>","format":"html"}"#),
+    );
+    assert_eq!(status, 400, "{v}");
+    // The legacy `chat` button is gone from the platform.
+    let (status, v) = call(
+        "POST",
+        &format!("{base}/messages?chat_id={chat}"),
+        token,
+        Some(
+            r#"{"text":"t","attachments":[{"type":"inline_keyboard","payload":{"buttons":[[{"type":"chat","text":"Chat","chat_title":"T"}]]}}]}"#,
+        ),
+    );
+    assert_eq!(
+        (status, v["message"].as_str()),
+        (400, Some("Can't deserialize body"))
+    );
+}
+
+#[test]
+fn the_binary_prints_its_urls_first_and_enforces_limits() {
+    use std::io::BufRead;
+    let exe = env!("CARGO_BIN_EXE_botwire-sandbox");
+    let bad = std::process::Command::new(exe)
+        .arg("--no-such-flag")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let mut child = std::process::Command::new(exe)
+        .args(["--limit-scale", "0.01", "--max-token", "t-123"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: Value = serde_json::from_str(&first).unwrap();
+    let base = info["max"]["base_url"].as_str().unwrap().to_owned();
+    assert_eq!(info["max"]["token"], "t-123");
+    assert!(
+        info["onebot"]["base_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1")
+    );
+    // Limits are on by default: 30 per (scaled) window, then 429.
+    let statuses: Vec<u16> = (0..35)
+        .map(|_| call("GET", &format!("{base}/me"), Some("t-123"), None).0)
+        .collect();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        30,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 5);
+}

@@ -306,7 +306,10 @@ impl MaxSandbox {
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(shared.clone(), authenticate));
         // The upload host: another host in production, no token needed.
-        let upload_host = Router::new().route("/upload/{kind}/{id}", post(uploads::receive));
+        let upload_host = Router::new().route(
+            "/upload/{kind}/{id}",
+            post(uploads::receive).get(uploads::status),
+        );
         // The control API is the test's, not the bot's: no token, no limits, no faults, not counted.
         let router = api
             .merge(upload_host)

@@ -296,6 +296,8 @@ pub struct MaxWorld {
     videos: BTreeMap<String, VideoAttachmentDetails>,
     media: BTreeMap<String, Media>,
     uploads: BTreeMap<u64, UploadSlot>,
+    /// Resumable uploads in progress: the byte ranges received (inclusive) and the announced total.
+    partial: BTreeMap<u64, (Vec<(u64, u64)>, u64)>,
     callbacks: BTreeMap<String, CallbackState>,
     send_attempts: u64,
     clock: Arc<Clock>,
@@ -341,6 +343,7 @@ impl MaxWorld {
             videos: BTreeMap::new(),
             media: BTreeMap::new(),
             uploads: BTreeMap::new(),
+            partial: BTreeMap::new(),
             callbacks: BTreeMap::new(),
             send_attempts: 0,
             clock,
@@ -1437,6 +1440,69 @@ impl MaxWorld {
         (format!("{}/upload/{kind}/{id}", self.base_url), token)
     }
 
+    /// Receives one chunk of a resumable upload (`Content-Range: bytes start-end/total`, end inclusive): returns
+    /// the host's final answer once every byte of `total` has arrived, `None` before. A chunk that does not fit
+    /// the announced total is `416`.
+    pub fn receive_chunk(
+        &mut self,
+        kind: &UploadType,
+        id: u64,
+        filename: Option<String>,
+        (start, end, total): (u64, u64, u64),
+    ) -> WorldResult<Option<UploadReply>> {
+        let slot = self
+            .uploads
+            .get(&id)
+            .filter(|s| &s.kind == kind)
+            .ok_or_else(|| WorldError::not_found(format!("Upload {kind}/{id} not found")))?;
+        if slot.done {
+            return Err(WorldError::bad_request(
+                "This upload URL was already used; get a new one",
+            ));
+        }
+        let unsatisfiable = || {
+            WorldError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range.not.satisfiable",
+                format!("Content-Range bytes {start}-{end}/{total} does not fit the upload"),
+            )
+        };
+        if start > end || end >= total {
+            return Err(unsatisfiable());
+        }
+        let (ranges, announced) = self.partial.entry(id).or_insert((Vec::new(), total));
+        if *announced != total {
+            return Err(unsatisfiable());
+        }
+        ranges.push((start, end));
+        if covered(ranges) < total {
+            return Ok(None);
+        }
+        self.partial.remove(&id);
+        let size = usize::try_from(total).unwrap_or(usize::MAX);
+        self.complete_upload(kind, id, filename, size).map(Some)
+    }
+
+    /// What `GET <upload url>` answers: `{"status":"pending"|"in_progress"|"done","total","received","next"}`
+    /// (`next`: the first byte not yet received from the start; the platform's format is undocumented).
+    pub fn upload_status(&self, kind: &UploadType, id: u64) -> WorldResult<Value> {
+        let slot = self
+            .uploads
+            .get(&id)
+            .filter(|s| &s.kind == kind)
+            .ok_or_else(|| WorldError::not_found(format!("Upload {kind}/{id} not found")))?;
+        Ok(match (slot.done, self.partial.get(&id)) {
+            (true, _) => json!({"status": "done"}),
+            (false, Some((ranges, total))) => json!({
+                "status": "in_progress",
+                "total": total,
+                "received": covered(ranges),
+                "next": contiguous(ranges),
+            }),
+            (false, None) => json!({"status": "pending", "received": 0, "next": 0}),
+        })
+    }
+
     /// Receives the bytes of an upload (the upload host): registers the media and returns what the host
     /// answers.
     pub fn complete_upload(
@@ -1502,6 +1568,36 @@ impl MaxWorld {
         }
         Ok(reply)
     }
+}
+
+/// Bytes covered by inclusive ranges (overlaps counted once).
+fn covered(ranges: &[(u64, u64)]) -> u64 {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut total = 0;
+    let mut next = 0u64;
+    for (s, e) in sorted {
+        let s = s.max(next);
+        if e + 1 > s {
+            total += e + 1 - s;
+            next = e + 1;
+        }
+    }
+    total
+}
+
+/// The end of the contiguous prefix received (the next byte wanted).
+fn contiguous(ranges: &[(u64, u64)]) -> u64 {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut next = 0u64;
+    for (s, e) in sorted {
+        if s > next {
+            break;
+        }
+        next = next.max(e + 1);
+    }
+    next
 }
 
 /// The text as stored and its `markup` (`None` for plain text or when the markup is empty).
