@@ -14,6 +14,10 @@ cargo xtask <task>
   bench   every benchmark (cargo bench --workspace --all-features), then a table of criterion's estimates
           (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate, then the paired
           A/B runs of the GET /me and POST /messages request benches
+  conformance
+          a third-party MAX client (Python `maxapi`, pinned, installed from PyPI into a venv under the target
+          dir: needs python3 and network to PyPI on first run) plays a scripted bot against the
+          botwire-sandbox binary, driven through its control API
 ";
 
 /// Crates whose backend features must build alone and together.
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
         "msrv" => msrv(),
         "deps" => deps(),
         "bench" => bench(),
+        "conformance" => conformance(),
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -305,4 +310,71 @@ fn human(ns: f64) -> String {
     } else {
         format!("{ns:.1} ns")
     }
+}
+
+/// `cargo xtask conformance`: builds the sandbox binary, installs `maxapi` (pinned) into a venv once, starts the
+/// binary and runs `crates/sandbox/conformance/maxapi_scenario.py` against it (get_me, a user starts the bot,
+/// writes, presses a button; maxapi's own polling loop answers; the script checks the sandbox's state).
+fn conformance() -> Result<(), String> {
+    const MAXAPI: &str = "maxapi==1.2.3";
+    cargo(
+        &["build", "-p", "botwire-sandbox", "--bin", "botwire-sandbox"],
+        &[],
+    )?;
+    let meta = metadata()?;
+    let target = std::path::PathBuf::from(
+        meta["target_directory"]
+            .as_str()
+            .ok_or("cargo metadata has no target_directory")?,
+    );
+    let root =
+        std::path::PathBuf::from(meta["workspace_root"].as_str().ok_or("no workspace_root")?);
+    let exe = target
+        .join("debug")
+        .join(format!("botwire-sandbox{}", std::env::consts::EXE_SUFFIX));
+    let venv = target.join("conformance").join("maxapi-venv");
+    let python = venv.join("bin").join("python");
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        eprintln!("==> {cmd:?}");
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("{cmd:?} failed ({status})"))
+    };
+    if !python.exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    let installed = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('maxapi'))",
+        ])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && MAXAPI.ends_with(String::from_utf8_lossy(&o.stdout).trim())
+        });
+    if !installed {
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", MAXAPI]))?;
+    }
+    let mut sandbox = Command::new(&exe)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let mut first = String::new();
+    let read = sandbox.stdout.take().ok_or("no stdout").and_then(|out| {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut first)
+            .map_err(|_| "cannot read the sandbox's first line")
+    });
+    let result = read.map_err(str::to_owned).and_then(|_| {
+        eprintln!("==> sandbox: {}", first.trim());
+        run(Command::new(&python)
+            .arg(root.join("crates/sandbox/conformance/maxapi_scenario.py"))
+            .env("SANDBOX_INFO", first.trim()))
+    });
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    result
 }
