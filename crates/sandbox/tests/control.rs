@@ -1,6 +1,8 @@
 //! The HTTP control API, the platform behaviours the sandbox now has (webhooks, limits keyed like the
 //! platform's, JSON errors, safe markers) and the binary, driven over plain HTTP as a bot in any language would.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 mod common;
 
 use std::time::Duration;

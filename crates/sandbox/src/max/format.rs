@@ -102,14 +102,9 @@ const DELIMITERS: &[(&str, &str)] = &[
 ];
 
 fn starts(chars: &[char], at: usize, pat: &str) -> bool {
-    let mut i = at;
-    for p in pat.chars() {
-        if chars.get(i) != Some(&p) {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    pat.chars()
+        .enumerate()
+        .all(|(k, p)| chars.get(at + k) == Some(&p))
 }
 
 /// The index of the next `pat` at or after `from` (not escaped).
