@@ -390,6 +390,8 @@ fn webhooks_filter_types_and_retarget_at_once() {
     sb.user_sends_text(user, chat, "hi").unwrap();
     let second = live.bodies.recv_timeout(Duration::from_secs(30)).unwrap();
     assert_eq!(second["update_type"], "message_created");
+    // The receiver hands the body over as it answers 200; the sandbox counts it a moment later.
+    eventually("the delivery to count", || sb.updates().delivered() == 2);
     // Unsubscribing takes effect at once too: long polling gets the next update.
     ok(
         "DELETE",
@@ -625,9 +627,9 @@ fn the_binary_prints_its_urls_first_and_enforces_limits() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    // The reader lives as long as the child: a closed pipe must not matter, but this test is not about that.
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+    lines.read_line(&mut first).unwrap();
     let info: Value = serde_json::from_str(&first).unwrap();
     let base = info["max"]["base_url"].as_str().unwrap().to_owned();
     assert_eq!(info["max"]["token"], "t-123");
@@ -643,6 +645,7 @@ fn the_binary_prints_its_urls_first_and_enforces_limits() {
         .collect();
     child.kill().unwrap();
     let _ = child.wait();
+    drop(lines);
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
         30,

@@ -135,26 +135,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "onebot": {"base_url": onebot.base_url(), "token": onebot.token()},
     });
     writeln!(out, "{first}")?;
-    writeln!(
-        out,
-        "MAX sandbox:    {}  (Authorization: {}; control API: {}/_sandbox/)",
+    out.flush()?;
+    // Human lines: a script that read the first line and closed the pipe must not stop the servers.
+    let human = format!(
+        "MAX sandbox:    {}  (Authorization: {}; control API: {}/_sandbox/)\n\
+         OneBot sandbox: {}  (api_token={}; control API: {}/_sandbox/)\n\
+         Rate limits {}; Ctrl-C to stop.\n",
         max.base_url(),
         max.token(),
-        max.base_url()
-    )?;
-    writeln!(
-        out,
-        "OneBot sandbox: {}  (api_token={}; control API: {}/_sandbox/)",
+        max.base_url(),
         onebot.base_url(),
         onebot.token(),
-        onebot.base_url().trim_end_matches(onebot::API_PREFIX)
-    )?;
-    writeln!(
-        out,
-        "Rate limits {}; Ctrl-C to stop.",
+        onebot.base_url().trim_end_matches(onebot::API_PREFIX),
         if args.limits { "on" } else { "off" }
-    )?;
-    out.flush()?;
+    );
+    let _ = out.write_all(human.as_bytes()).and_then(|()| out.flush());
     drop(out);
     loop {
         std::thread::park();

@@ -53,29 +53,40 @@ use super::{Handled, Query, Shared, WorldError, chat_id, decode, reply, success}
 use crate::Fault;
 
 pub(super) fn router() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/_sandbox/users", post(add_user).get(list_users))
-        .route("/_sandbox/users/{user_id}/start", post(start))
-        .route("/_sandbox/users/{user_id}/stop", post(stop))
-        .route("/_sandbox/users/{user_id}/messages", post(send))
-        .route("/_sandbox/users/{user_id}/callbacks", post(press))
-        .route("/_sandbox/chats", post(add_chat))
-        .route("/_sandbox/chats/{chat_id}", get(get_chat))
-        .route("/_sandbox/chats/{chat_id}/members", post(join))
-        .route("/_sandbox/chats/{chat_id}/members/{user_id}", delete(leave))
-        .route(
-            "/_sandbox/chats/{chat_id}/bot",
-            post(add_bot).delete(remove_bot),
-        )
-        .route("/_sandbox/chats/{chat_id}/messages", get(chat_messages))
-        .route("/_sandbox/chats/{chat_id}/pin", get(pin))
-        .route("/_sandbox/callbacks/{callback_id}", get(callback))
-        .route("/_sandbox/updates", post(raw_update))
-        .route("/_sandbox/stats", get(stats))
-        .route("/_sandbox/limits", put(limits))
-        .route("/_sandbox/faults", put(faults))
-        .route("/_sandbox/attachments", put(attachments))
-        .route("/_sandbox/reset", post(reset))
+    let routes = Router::new()
+        .route("/users", post(add_user).get(list_users))
+        .route("/users/{user_id}/start", post(start))
+        .route("/users/{user_id}/stop", post(stop))
+        .route("/users/{user_id}/messages", post(send))
+        .route("/users/{user_id}/callbacks", post(press))
+        .route("/chats", post(add_chat))
+        .route("/chats/{chat_id}", get(get_chat))
+        .route("/chats/{chat_id}/members", post(join))
+        .route("/chats/{chat_id}/members/{user_id}", delete(leave))
+        .route("/chats/{chat_id}/bot", post(add_bot).delete(remove_bot))
+        .route("/chats/{chat_id}/messages", get(chat_messages))
+        .route("/chats/{chat_id}/pin", get(pin))
+        .route("/callbacks/{callback_id}", get(callback))
+        .route("/updates", post(raw_update))
+        .route("/stats", get(stats))
+        .route("/limits", put(limits))
+        .route("/faults", put(faults))
+        .route("/attachments", put(attachments))
+        .route("/reset", post(reset))
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown);
+    Router::new().nest("/_sandbox", routes)
+}
+
+async fn unknown(uri: Uri) -> WorldError {
+    WorldError::new(
+        http::StatusCode::NOT_FOUND,
+        "method.not.found",
+        format!(
+            "No control route {} (see the botwire-sandbox docs)",
+            uri.path()
+        ),
+    )
 }
 
 fn user(raw: &str) -> Result<UserId, WorldError> {

@@ -87,17 +87,31 @@ fn contact_id(raw: &str, world: &OneBotWorld) -> Result<i64, Response> {
 }
 
 pub(super) fn router() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/_sandbox/bots", post(add_bot))
-        .route("/_sandbox/contacts", post(add_contacts))
-        .route("/_sandbox/contacts/{id}", get(contact))
-        .route("/_sandbox/contacts/{id}/variables", post(set_variable))
-        .route("/_sandbox/contacts/{id}/tags", post(attach_tag))
-        .route("/_sandbox/sent", get(sent))
-        .route("/_sandbox/queue", get(queue))
-        .route("/_sandbox/stats", get(stats))
-        .route("/_sandbox/limits", put(limits))
-        .route("/_sandbox/reset", post(reset))
+    let routes = Router::new()
+        .route("/bots", post(add_bot))
+        .route("/contacts", post(add_contacts))
+        .route("/contacts/{id}", get(contact))
+        .route("/contacts/{id}/variables", post(set_variable))
+        .route("/contacts/{id}/tags", post(attach_tag))
+        .route("/sent", get(sent))
+        .route("/queue", get(queue))
+        .route("/stats", get(stats))
+        .route("/limits", put(limits))
+        .route("/reset", post(reset))
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown);
+    Router::new().nest("/_sandbox", routes)
+}
+
+async fn unknown(uri: http::Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "method.not.found",
+        format!(
+            "No control route {} (see the botwire-sandbox docs)",
+            uri.path()
+        ),
+    )
 }
 
 async fn add_bot(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
