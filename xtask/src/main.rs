@@ -15,9 +15,10 @@ cargo xtask <task>
           (ratio to the group's `bare`/`value` baseline) and the throttle's sustained rate, then the paired
           A/B runs of the GET /me and POST /messages request benches
   conformance
-          a third-party MAX client (Python `maxapi`, pinned, installed from PyPI into a venv under the target
-          dir: needs python3 and network to PyPI on first run) plays a scripted bot against the
-          botwire-sandbox binary, driven through its control API
+          two MAX clients no one here wrote play a scripted bot against the botwire-sandbox binary, driven
+          through its control API: Python `maxapi` (PyPI) and the official TypeScript client
+          `@maxhub/max-bot-api` (npm), pinned, installed under the target dir on first run (needs python3,
+          node/npm and network to the registries then)
 ";
 
 /// Crates whose backend features must build alone and together.
@@ -312,11 +313,14 @@ fn human(ns: f64) -> String {
     }
 }
 
-/// `cargo xtask conformance`: builds the sandbox binary, installs `maxapi` (pinned) into a venv once, starts the
-/// binary and runs `crates/sandbox/conformance/maxapi_scenario.py` against it (get_me, a user starts the bot,
-/// writes, presses a button; maxapi's own polling loop answers; the script checks the sandbox's state).
+/// `cargo xtask conformance`: builds the sandbox binary, installs two third-party MAX clients (pinned) under the
+/// target dir once, then for each starts a fresh binary and runs its scenario from `crates/sandbox/conformance/`
+/// (get_me, a user starts the bot, writes, presses a button; the client's own polling loop answers; the TS
+/// scenario also uploads a video through the client's resumable Content-Range upload; each script checks the
+/// sandbox's state through the control API).
 fn conformance() -> Result<(), String> {
     const MAXAPI: &str = "maxapi==1.2.3";
+    const TS_CLIENT: &str = "@maxhub/max-bot-api@0.3.1";
     cargo(
         &["build", "-p", "botwire-sandbox", "--bin", "botwire-sandbox"],
         &[],
@@ -329,11 +333,11 @@ fn conformance() -> Result<(), String> {
     );
     let root =
         std::path::PathBuf::from(meta["workspace_root"].as_str().ok_or("no workspace_root")?);
+    let scripts = root.join("crates/sandbox/conformance");
     let exe = target
         .join("debug")
         .join(format!("botwire-sandbox{}", std::env::consts::EXE_SUFFIX));
-    let venv = target.join("conformance").join("maxapi-venv");
-    let python = venv.join("bin").join("python");
+    let dir = target.join("conformance");
     let run = |cmd: &mut Command| -> Result<(), String> {
         eprintln!("==> {cmd:?}");
         let status = cmd
@@ -344,6 +348,9 @@ fn conformance() -> Result<(), String> {
             .then_some(())
             .ok_or_else(|| format!("{cmd:?} failed ({status})"))
     };
+    // Python maxapi in a venv.
+    let venv = dir.join("maxapi-venv");
+    let python = venv.join("bin").join("python");
     if !python.exists() {
         run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     }
@@ -359,22 +366,52 @@ fn conformance() -> Result<(), String> {
     if !installed {
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", MAXAPI]))?;
     }
-    let mut sandbox = Command::new(&exe)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    let mut first = String::new();
-    let read = sandbox.stdout.take().ok_or("no stdout").and_then(|out| {
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut first)
-            .map_err(|_| "cannot read the sandbox's first line")
+    // The official TypeScript client in its own node_modules.
+    let ts = dir.join("ts-client");
+    let ts_package = ts.join("node_modules/@maxhub/max-bot-api/package.json");
+    let ts_installed = std::fs::read_to_string(&ts_package).is_ok_and(|p| {
+        p.contains(&format!(
+            "\"version\": \"{}\"",
+            TS_CLIENT.rsplit('@').next().unwrap_or_default()
+        ))
     });
-    let result = read.map_err(str::to_owned).and_then(|_| {
-        eprintln!("==> sandbox: {}", first.trim());
-        run(Command::new(&python)
-            .arg(root.join("crates/sandbox/conformance/maxapi_scenario.py"))
-            .env("SANDBOX_INFO", first.trim()))
-    });
-    let _ = sandbox.kill();
-    let _ = sandbox.wait();
-    result
+    if !ts_installed {
+        std::fs::create_dir_all(&ts).map_err(|e| format!("cannot create {}: {e}", ts.display()))?;
+        run(Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&ts)
+            .arg(TS_CLIENT))?;
+    }
+    let scenarios: [(&str, Command); 2] = [
+        ("maxapi", {
+            let mut c = Command::new(&python);
+            c.arg(scripts.join("maxapi_scenario.py"));
+            c
+        }),
+        ("@maxhub/max-bot-api", {
+            let mut c = Command::new("node");
+            c.arg(scripts.join("ts_client_scenario.js"))
+                .env("NODE_PATH", ts.join("node_modules"));
+            c
+        }),
+    ];
+    for (name, mut scenario) in scenarios {
+        let mut sandbox = Command::new(&exe)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let mut first = String::new();
+        let read = sandbox.stdout.take().ok_or("no stdout").and_then(|out| {
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut first)
+                .map_err(|_| "cannot read the sandbox's first line")
+        });
+        let result = read.map_err(str::to_owned).and_then(|_| {
+            eprintln!("==> {name} against {}", first.trim());
+            run(scenario.env("SANDBOX_INFO", first.trim()))
+        });
+        let _ = sandbox.kill();
+        let _ = sandbox.wait();
+        result?;
+    }
+    Ok(())
 }
