@@ -653,3 +653,24 @@ fn the_binary_prints_its_urls_first_and_enforces_limits() {
     );
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 5);
 }
+
+#[test]
+fn the_stepped_clock_gives_the_same_timestamps_on_every_run() {
+    let run = || {
+        let sb = MaxSandbox::start_with_options(
+            MaxOptions::default().clock(Clock::stepped(botwire_sandbox::STEPPED_START_MS)),
+        )
+        .unwrap();
+        let user = sb.add_user("Alice").user_id;
+        let chat = sb.user_starts_bot(user, None).unwrap();
+        let m = sb.user_sends_text(user, chat, "hi").unwrap();
+        (
+            m.timestamp,
+            kinds(&poll(&sb, "")),
+            poll(&sb, "")["updates"][1]["timestamp"].clone(),
+        )
+    };
+    let first = run();
+    assert_eq!(first, run());
+    assert_eq!(first.0, botwire_sandbox::STEPPED_START_MS + 2000);
+}

@@ -199,7 +199,8 @@ pub struct MaxSandbox {
 }
 
 impl MaxSandbox {
-    /// Starts a sandbox on a free loopback port with the default token.
+    /// Starts a sandbox on a free loopback port with the default token, on the wall clock, limits off. For
+    /// reproducible timestamps use [`MaxSandbox::start_with_options`] with [`Clock::stepped`].
     pub fn start() -> std::io::Result<Self> {
         Self::start_with(DEFAULT_TOKEN, SocketAddr::from(([127, 0, 0, 1], 0)))
     }

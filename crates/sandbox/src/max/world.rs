@@ -276,7 +276,9 @@ pub struct CallbackState {
 /// subscriptions, videos and button presses.
 ///
 /// Every change is a method, so the HTTP routes and tests (and anything acting as a MAX user) share one
-/// implementation. Time is a counter that advances one second per event, so runs are deterministic.
+/// implementation. Time comes from its [`Clock`]: stepped (one second per event, the same timestamps on every
+/// run) for [`MaxWorld::default`], the wall clock for [`crate::MaxSandbox::start`] unless its options say
+/// otherwise.
 #[derive(Debug)]
 pub struct MaxWorld {
     /// The bot answered by `GET /me` (its `commands` are kept separately in `commands`).
