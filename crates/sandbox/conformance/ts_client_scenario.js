@@ -64,7 +64,8 @@ async function main() {
   bot.on('message_callback', (ctx) => ctx.answerOnCallback({ notification: 'Pong!' }));
   const polling = bot.start();
 
-  await until('the first poll', async () => ((await ctl('GET', '/_sandbox/stats')).by_route['GET /updates'] || 0) >= 1);
+  // A poll held open by the sandbox: the client's loop runs.
+  await until('the first poll', async () => ((await ctl('GET', '/_sandbox/stats')).in_flight['GET /updates'] || 0) >= 1);
   const alice = await ctl('POST', '/_sandbox/users', { name: 'Alice' });
   const chat = (await ctl('POST', `/_sandbox/users/${alice.user_id}/start`, { payload: 'ref-1' })).chat_id;
   const botMessages = (n) => async () => {

@@ -674,3 +674,31 @@ fn the_stepped_clock_gives_the_same_timestamps_on_every_run() {
     assert_eq!(first, run());
     assert_eq!(first.0, botwire_sandbox::STEPPED_START_MS + 2000);
 }
+
+#[test]
+fn a_held_poll_shows_in_flight() {
+    let sb = MaxSandbox::start().unwrap();
+    let (base, token) = (sb.base_url(), sb.token().to_owned());
+    let poller = std::thread::spawn(move || {
+        ok(
+            "GET",
+            &format!("{base}/updates?timeout=90"),
+            Some(&token),
+            None,
+        )
+    });
+    let stats = |sb: &MaxSandbox| {
+        ok(
+            "GET",
+            &format!("{}/_sandbox/stats", sb.base_url()),
+            None,
+            None,
+        )
+    };
+    eventually("the held poll", || {
+        stats(&sb)["in_flight"]["GET /updates"] == 1
+    });
+    sb.push_unknown_update("wake", json!({}));
+    assert_eq!(kinds(&poller.join().unwrap()), ["wake"]);
+    assert!(sb.stats().in_flight().is_empty());
+}
