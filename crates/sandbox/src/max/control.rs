@@ -23,7 +23,7 @@
 //! | `GET /_sandbox/chats/{chat_id}/pin` | | `{"message": Message \| null}` | `world().pinned` |
 //! | `GET /_sandbox/callbacks/{callback_id}` | | `{"callback","message_id","answers","notifications"}` | `world().callback` |
 //! | `POST /_sandbox/updates` | any JSON (an update of any shape, even unknown types) | `{"marker"}` | `updates().push_json` |
-//! | `GET /_sandbox/stats` | | requests by route and status, 429s, faults, pending and delivered updates, subscriptions | `stats()` |
+//! | `GET /_sandbox/stats` | | requests by route and status, requests in flight (a held poll), 429s, faults, pending and delivered updates, subscriptions | `stats()` |
 //! | `PUT /_sandbox/limits` | `{"enforced"?:bool,"scale"?:number}` | `{"enforced","scale"}` | `faults().limits()` |
 //! | `PUT /_sandbox/faults` | `{"seed","rate","kinds"?:["500","drop-after",…]}`; `{"rate":0}` stops | `{"success":true}` | `faults().at_rate` |
 //! | `PUT /_sandbox/attachments` | `{"not_ready":N}` | `{"success":true}` | `world().attachment_ready_after` |
