@@ -642,11 +642,12 @@ both_backends!(
         let resp = run!(transport.execute(get_url("photo"))).unwrap();
         assert_eq!(resp.status(), 400);
         assert!(body_text(&resp).contains("proto.payload"));
-        let no_field = http::Request::post(format!("{}/upload/file/424242", sb.base_url()))
+        // Raw (non-multipart) bodies are the resumable protocol of §9.2 now; an unknown upload URL is 404.
+        let unknown = http::Request::post(format!("{}/upload/file/424242", sb.base_url()))
             .header("content-type", "text/plain")
             .body(b"raw".to_vec())
             .unwrap();
-        assert_eq!(run!(transport.execute(no_field)).unwrap().status(), 400);
+        assert_eq!(run!(transport.execute(unknown)).unwrap().status(), 404);
         assert_eq!(sb.stats().route("POST /upload/{kind}/{id}"), 6);
         assert_eq!(sb.stats().route("POST /uploads"), 5);
     }

@@ -24,6 +24,11 @@ cargo xtask <task>
             --sustained     10 s through the default throttle at the real limits: % of limit and 429s
             --memory        RSS and tracked_keys() after sends to 1,000,000 chats (mocked clock)
           Results also land in target/botwire-bench/*.json; the benches' own docs say how to read them.
+  conformance
+          two MAX clients no one here wrote play a scripted bot against the botwire-sandbox binary, driven
+          through its control API: Python `maxapi` (PyPI) and the official TypeScript client
+          `@maxhub/max-bot-api` (npm), pinned, installed under the target dir on first run (needs python3,
+          node/npm and network to the registries then)
 ";
 
 /// Crates whose backend features must build alone and together.
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
         "deps" => deps(),
         "bench" => bench(std::env::args().nth(2).as_deref()),
         "publish-check" => publish_check(),
+        "conformance" => conformance(),
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -476,6 +482,109 @@ fn human(ns: f64) -> String {
     } else {
         format!("{ns:.1} ns")
     }
+}
+
+/// `cargo xtask conformance`: builds the sandbox binary, installs two third-party MAX clients (pinned) under the
+/// target dir once, then for each starts a fresh binary and runs its scenario from `crates/sandbox/conformance/`
+/// (get_me, a user starts the bot, writes, presses a button; the client's own polling loop answers; the TS
+/// scenario also uploads a video through the client's resumable Content-Range upload; each script checks the
+/// sandbox's state through the control API).
+fn conformance() -> Result<(), String> {
+    const MAXAPI: &str = "maxapi==1.2.3";
+    const TS_CLIENT: &str = "@maxhub/max-bot-api@0.3.1";
+    cargo(
+        &["build", "-p", "botwire-sandbox", "--bin", "botwire-sandbox"],
+        &[],
+    )?;
+    let meta = metadata()?;
+    let target = std::path::PathBuf::from(
+        meta["target_directory"]
+            .as_str()
+            .ok_or("cargo metadata has no target_directory")?,
+    );
+    let root =
+        std::path::PathBuf::from(meta["workspace_root"].as_str().ok_or("no workspace_root")?);
+    let scripts = root.join("crates/sandbox/conformance");
+    let exe = target
+        .join("debug")
+        .join(format!("botwire-sandbox{}", std::env::consts::EXE_SUFFIX));
+    let dir = target.join("conformance");
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        eprintln!("==> {cmd:?}");
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("{cmd:?} failed ({status})"))
+    };
+    // Python maxapi in a venv.
+    let venv = dir.join("maxapi-venv");
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    let installed = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('maxapi'))",
+        ])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && MAXAPI.ends_with(String::from_utf8_lossy(&o.stdout).trim())
+        });
+    if !installed {
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", MAXAPI]))?;
+    }
+    // The official TypeScript client in its own node_modules.
+    let ts = dir.join("ts-client");
+    let ts_package = ts.join("node_modules/@maxhub/max-bot-api/package.json");
+    let ts_installed = std::fs::read_to_string(&ts_package).is_ok_and(|p| {
+        p.contains(&format!(
+            "\"version\": \"{}\"",
+            TS_CLIENT.rsplit('@').next().unwrap_or_default()
+        ))
+    });
+    if !ts_installed {
+        std::fs::create_dir_all(&ts).map_err(|e| format!("cannot create {}: {e}", ts.display()))?;
+        run(Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&ts)
+            .arg(TS_CLIENT))?;
+    }
+    let scenarios: [(&str, Command); 2] = [
+        ("maxapi", {
+            let mut c = Command::new(&python);
+            c.arg(scripts.join("maxapi_scenario.py"));
+            c
+        }),
+        ("@maxhub/max-bot-api", {
+            let mut c = Command::new("node");
+            c.arg(scripts.join("ts_client_scenario.js"))
+                .env("NODE_PATH", ts.join("node_modules"));
+            c
+        }),
+    ];
+    for (name, mut scenario) in scenarios {
+        let mut sandbox = Command::new(&exe)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let mut first = String::new();
+        let read = sandbox.stdout.take().ok_or("no stdout").and_then(|out| {
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut first)
+                .map_err(|_| "cannot read the sandbox's first line")
+        });
+        let result = read.map_err(str::to_owned).and_then(|_| {
+            eprintln!("==> {name} against {}", first.trim());
+            run(scenario.env("SANDBOX_INFO", first.trim()))
+        });
+        let _ = sandbox.kill();
+        let _ = sandbox.wait();
+        result?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

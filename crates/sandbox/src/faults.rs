@@ -65,6 +65,45 @@ impl Fault {
         ]
     }
 
+    /// The names [`Fault::named`] knows, for flags and the control API.
+    pub const NAMES: &'static [&'static str] = &[
+        "500",
+        "503",
+        "429",
+        "429-hint",
+        "delay",
+        "drop-before",
+        "drop-after",
+        "drop-after-head",
+        "truncated",
+        "malformed-json",
+    ];
+
+    /// A fault of [`Fault::all_kinds`] by name (see [`Fault::NAMES`]); `all` and `transport` name the two mixes.
+    pub fn named(name: &str) -> Option<Vec<Fault>> {
+        match name {
+            "all" => return Some(Self::all_kinds()),
+            "transport" => return Some(Self::transport_kinds()),
+            _ => {}
+        }
+        let i = Self::NAMES.iter().position(|n| *n == name)?;
+        Self::all_kinds().get(i).cloned().map(|f| vec![f])
+    }
+
+    /// Parses a comma-separated list of [`Fault::named`] names.
+    pub fn parse_list(list: &str) -> Result<Vec<Fault>, String> {
+        let mut out = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            out.extend(Self::named(name).ok_or_else(|| {
+                format!(
+                    "unknown fault kind `{name}`: use all, transport or {}",
+                    Self::NAMES.join(", ")
+                )
+            })?);
+        }
+        Ok(out)
+    }
+
     /// The faults a client's retry layer can ride out on a read: every kind but [`Fault::MalformedJson`] (a
     /// complete `200` whose body is broken is a decode error for the caller, not a transport failure).
     pub fn transport_kinds() -> Vec<Fault> {
@@ -157,6 +196,14 @@ impl Faults {
                 kinds,
             });
         }
+    }
+
+    /// Drops the scripted faults not yet consumed and stops random ones.
+    pub fn clear(&self) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.clear();
+        }
+        self.stop_random();
     }
 
     /// Stops random faults.

@@ -1,7 +1,7 @@
 //! Server-side rate limits: the documented limits of each API, enforced as a sliding window, answered with 429.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use botwire_core_types::limits;
@@ -35,8 +35,30 @@ pub struct LimitRule {
     pub window: Duration,
 }
 
+/// Maps a query parameter to the thing the platform keys a limit by (e.g. a `callback_id` to its chat, a
+/// `user_id` to the dialog): `(name, value) -> key`, `None` to keep `name=value`.
+pub(crate) type Resolver = Arc<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+
+struct ResolverSlot(Option<Resolver>);
+
+impl std::fmt::Debug for ResolverSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Resolver(set)"
+        } else {
+            "Resolver(none)"
+        })
+    }
+}
+
 impl LimitRule {
-    fn key_of(&self, method: &Method, path: &str, query: Option<&str>) -> Option<String> {
+    fn key_of(
+        &self,
+        method: &Method,
+        path: &str,
+        query: Option<&str>,
+        resolve: Option<&Resolver>,
+    ) -> Option<String> {
         if self.method.as_ref().is_some_and(|m| m != method) || !path.ends_with(&self.path_suffix) {
             return None;
         }
@@ -47,7 +69,11 @@ impl LimitRule {
                 names.iter().find_map(|name| {
                     form_urlencoded::parse(query.as_bytes())
                         .find(|(k, _)| k == name.as_str())
-                        .map(|(_, v)| format!("{name}={v}"))
+                        .map(|(_, v)| {
+                            resolve
+                                .and_then(|r| r(name, &v))
+                                .unwrap_or_else(|| format!("{name}={v}"))
+                        })
                 })
             }
         }
@@ -88,6 +114,7 @@ pub struct Limits {
     settings: Mutex<Settings>,
     windows: Mutex<HashMap<(usize, String), VecDeque<Instant>>>,
     body: String,
+    resolver: Mutex<ResolverSlot>,
 }
 
 /// Index of the global window in the window map.
@@ -105,6 +132,7 @@ impl Limits {
             }),
             windows: Mutex::new(HashMap::new()),
             body: body.to_owned(),
+            resolver: Mutex::new(ResolverSlot(None)),
         }
     }
 
@@ -114,7 +142,11 @@ impl Limits {
     }
 
     /// MAX (`max-bot-api.md` §2): 30 requests/s per bot (the sandbox serves one bot); `POST /messages` 2/s per
-    /// `chat_id` / `user_id`; `POST /answers` 2/s per `chat_id` when the request names one; `GET /updates` 2/s.
+    /// chat; `POST /answers` 2/s per chat; `GET /updates` 2/s.
+    ///
+    /// A MAX sandbox keys the per-chat rules the way the platform can: `POST /answers` by the chat of the
+    /// `callback_id`'s message (the request names no chat), and a dialog reached by `user_id` and by `chat_id`
+    /// as one chat.
     /// The 429 body `{"code":"too.many.requests",…}` is a guess: no live 429 body is documented.
     pub fn max() -> Self {
         let second = Duration::from_secs(1);
@@ -142,7 +174,7 @@ impl Limits {
                     "answers",
                     Method::POST,
                     "/answers",
-                    LimitKey::Query(vec!["chat_id".to_owned()]),
+                    LimitKey::Query(vec!["callback_id".to_owned(), "chat_id".to_owned()]),
                     limits::MAX_ANSWERS_PER_CHAT_PER_SECOND,
                 ),
                 rule(
@@ -168,6 +200,11 @@ impl Limits {
 
     fn settings(&self) -> std::sync::MutexGuard<'_, Settings> {
         self.settings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets how query values map to limit keys (a MAX sandbox: callbacks and users to their chats).
+    pub(crate) fn set_resolver(&self, resolver: Resolver) {
+        self.resolver.lock().unwrap_or_else(|p| p.into_inner()).0 = Some(resolver);
     }
 
     /// Turns enforcement on or off (windows restart empty).
@@ -257,12 +294,18 @@ impl Limits {
             guard.clone()
         };
         let scaled = |w: Duration| w.div_f64(settings.scale);
+        let resolver = self
+            .resolver
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone();
         let mut applicable: Vec<((usize, String), u32, Duration)> = Vec::new();
         if let Some((count, window)) = settings.global {
             applicable.push(((GLOBAL, String::new()), count, scaled(window)));
         }
         for (i, rule) in settings.rules.iter().enumerate() {
-            if let Some(key) = rule.key_of(method, path, query) {
+            if let Some(key) = rule.key_of(method, path, query, resolver.as_ref()) {
                 applicable.push(((i, key), rule.count, scaled(rule.window)));
             }
         }

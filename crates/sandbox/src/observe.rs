@@ -45,6 +45,7 @@ pub(crate) async fn observe(
     next: Next,
 ) -> Response {
     let route = (observer.label)(&req);
+    let _in_flight = observer.stats.enter(&route);
     let faults = &observer.faults;
     if let Err(wait) = faults
         .limits()

@@ -11,9 +11,73 @@ pub struct Stats {
     rate_limited: AtomicU64,
     injected: AtomicU64,
     dropped: AtomicU64,
+    in_flight: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Counts a request as in flight until dropped.
+pub(crate) struct InFlight<'a> {
+    stats: &'a Stats,
+    route: String,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.stats.in_flight.lock()
+            && let Some(n) = m.get_mut(&self.route)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.route);
+            }
+        }
+    }
 }
 
 impl Stats {
+    /// Marks a request of `route` as being handled until the guard drops.
+    pub(crate) fn enter(&self, route: &str) -> InFlight<'_> {
+        if let Ok(mut m) = self.in_flight.lock() {
+            *m.entry(route.to_owned()).or_default() += 1;
+        }
+        InFlight {
+            stats: self,
+            route: route.to_owned(),
+        }
+    }
+
+    /// Requests being handled right now, per route (a held long poll shows as `GET /updates`: 1). Lets a test
+    /// wait until a client's poll is open instead of sleeping.
+    pub fn in_flight(&self) -> BTreeMap<String, u64> {
+        self.in_flight.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Forgets everything counted (`POST /_sandbox/reset`).
+    pub(crate) fn reset(&self) {
+        self.requests.store(0, Ordering::SeqCst);
+        self.rate_limited.store(0, Ordering::SeqCst);
+        self.injected.store(0, Ordering::SeqCst);
+        self.dropped.store(0, Ordering::SeqCst);
+        if let Ok(mut m) = self.per_route.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.per_status.lock() {
+            m.clear();
+        }
+    }
+
+    /// Everything counted, as JSON (`GET /_sandbox/stats`).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "requests": self.requests(),
+            "rate_limited": self.rate_limited(),
+            "injected": self.injected(),
+            "dropped": self.dropped(),
+            "by_route": self.by_route(),
+            "in_flight": self.in_flight(),
+            "by_status": self.by_status().into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+        })
+    }
+
     pub(crate) fn record(&self, route: &str, status: u16) {
         self.requests.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut m) = self.per_route.lock() {

@@ -5,14 +5,13 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
-use serde::Deserialize;
 use tokio::sync::Notify;
 
 /// The first marker a sandbox hands out (real markers are large positive integers too).
-const FIRST_MARKER: i64 = 25_493_970;
+pub const FIRST_MARKER: i64 = 25_493_970;
 
 #[derive(Debug)]
 struct Entry {
@@ -23,28 +22,51 @@ struct Entry {
 
 #[derive(Debug)]
 struct QueueState {
-    /// Not yet committed, oldest first.
+    /// Not yet committed (long polling) or not yet taken for delivery (webhook), oldest first.
     entries: VecDeque<Entry>,
+    /// Taken for webhook delivery and not yet delivered or given up, oldest first.
+    retrying: Vec<Retry>,
     next_marker: i64,
     delivered: u64,
+    dropped: u64,
+    failed: u64,
     webhook: Option<WebhookTarget>,
+    /// The `update_types` of the subscription (empty: all).
+    webhook_types: Vec<String>,
+    /// Bumped whenever the target changes: a delivery made for an older target does not count.
+    generation: u64,
     time_scale: f64,
+}
+
+#[derive(Debug)]
+struct Retry {
+    entry: Entry,
+    /// Failed attempts so far.
+    failures: u32,
+    due: tokio::time::Instant,
 }
 
 /// Where and how the sandbox pushes updates when a webhook is set.
 #[derive(Debug, Clone)]
 pub struct WebhookTarget {
-    /// The URL deliveries go to (any scheme and port: the sandbox delivers to loopback test servers).
+    /// The URL deliveries go to (the sandbox delivers over plain `http://`; `https://` targets fail delivery).
     pub url: String,
     /// Sent in `X-Max-Bot-Api-Secret` when set.
     pub secret: Option<String>,
     /// Retries after a failed delivery (the platform: 10).
     pub retries: u32,
-    /// The first retry wait (the platform: 60 s, growing ×2.5); scale it down for tests.
+    /// The first retry wait in real time (the platform: 60 s, growing ×2.5); scale it down for tests. After
+    /// 480 times this wait (the platform: 8 hours) without a successful delivery the target is unsubscribed.
     pub first_retry: Duration,
 }
 
 /// The update stream of a MAX sandbox.
+///
+/// Markers: passing a marker commits every update before it, as on the platform. A marker the sandbox has not
+/// handed out yet (past the end: from an earlier run of a sandbox, say) commits nothing: the poll is answered
+/// from the oldest uncommitted update, so a stale checkpoint repeats updates instead of silently losing them.
+/// The binary starts its markers from the wall clock, so markers of earlier runs are smaller than any of the
+/// new run and commit nothing either.
 #[derive(Debug)]
 pub struct UpdateHub {
     state: Mutex<QueueState>,
@@ -55,12 +77,22 @@ impl UpdateHub {
     /// An empty stream. `time_scale` multiplies the platform's times: the `timeout` a poller asks for and the
     /// webhook retry waits (1.0 = real seconds; tests use e.g. 0.001).
     pub fn new(time_scale: f64) -> Self {
+        Self::starting_at(FIRST_MARKER, time_scale)
+    }
+
+    /// Like [`UpdateHub::new`], handing out markers from `first_marker`.
+    pub fn starting_at(first_marker: i64, time_scale: f64) -> Self {
         Self {
             state: Mutex::new(QueueState {
                 entries: VecDeque::new(),
-                next_marker: FIRST_MARKER,
+                retrying: Vec::new(),
+                next_marker: first_marker,
                 delivered: 0,
+                dropped: 0,
+                failed: 0,
                 webhook: None,
+                webhook_types: Vec::new(),
+                generation: 0,
                 time_scale,
             }),
             notify: Notify::new(),
@@ -115,9 +147,10 @@ impl UpdateHub {
         self.lock().webhook.clone()
     }
 
-    /// Updates not yet committed by a poller (or not yet delivered to the webhook).
+    /// Updates not yet committed by a poller (or not yet delivered to the webhook, retries included).
     pub fn pending(&self) -> usize {
-        self.lock().entries.len()
+        let state = self.lock();
+        state.entries.len() + state.retrying.len()
     }
 
     /// Updates handed to pollers or delivered to the webhook so far (a re-served batch counts again).
@@ -125,17 +158,71 @@ impl UpdateHub {
         self.lock().delivered
     }
 
-    /// Switches from long polling to webhook delivery (`None` switches back). While a webhook is set,
-    /// `GET /updates` answers 405, as on the platform.
+    /// Failed webhook delivery attempts (each retry counts).
+    pub fn failed_deliveries(&self) -> u64 {
+        self.lock().failed
+    }
+
+    /// Webhook deliveries given up after the last retry.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// Switches from long polling to webhook delivery (`None` switches back), for every update type. While a
+    /// webhook is set, `GET /updates` answers 405, as on the platform.
+    ///
+    /// The change takes effect at once: deliveries waiting for a retry go to the new target right away (their
+    /// count of failures restarts), and with `None` they return to the queue for long polling, oldest first.
     pub fn set_webhook(&self, target: Option<WebhookTarget>) {
-        self.lock().webhook = target;
+        self.set_webhook_for(target, Vec::new());
+    }
+
+    /// Like [`UpdateHub::set_webhook`], delivering only `update_types` (empty: all; the others are dropped, as
+    /// the platform does not send what the subscription did not ask for).
+    pub fn set_webhook_for(&self, target: Option<WebhookTarget>, update_types: Vec<String>) {
+        let mut state = self.lock();
+        state.generation += 1;
+        let now = tokio::time::Instant::now();
+        if target.is_none() {
+            let mut back: Vec<Entry> = state.retrying.drain(..).map(|r| r.entry).collect();
+            back.sort_by_key(|e| e.marker);
+            for e in back.into_iter().rev() {
+                state.entries.push_front(e);
+            }
+        } else {
+            for r in &mut state.retrying {
+                r.failures = 0;
+                r.due = now;
+            }
+        }
+        state.webhook = target;
+        state.webhook_types = update_types;
+        drop(state);
+        self.notify.notify_waiters();
+    }
+
+    /// Forgets every update, the webhook and the counters; markers go on from where they were, so a poller's
+    /// marker stays valid.
+    pub fn reset(&self) {
+        let mut state = self.lock();
+        state.entries.clear();
+        state.retrying.clear();
+        state.delivered = 0;
+        state.dropped = 0;
+        state.failed = 0;
+        state.webhook = None;
+        state.webhook_types.clear();
+        state.generation += 1;
+        drop(state);
         self.notify.notify_waiters();
     }
 
     /// Takes a batch for a poller: commits everything before `marker`, then returns up to `limit` updates of the
     /// wanted `types` (others are skipped and committed with the batch) and the marker that commits them.
+    /// A marker past the end commits nothing (see the type's docs).
     fn take(&self, marker: Option<i64>, limit: usize, types: &[String]) -> (Vec<String>, i64) {
         let mut state = self.lock();
+        let marker = marker.filter(|m| *m <= state.next_marker);
         if let Some(m) = marker {
             while state.entries.front().is_some_and(|e| e.marker < m) {
                 state.entries.pop_front();
@@ -166,19 +253,59 @@ impl UpdateHub {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct PollQuery {
+/// The `{code, message}` 400 of a bad `GET /updates` query.
+fn bad_query(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(serde_json::json!({"code": "proto.payload", "message": message})),
+    )
+        .into_response()
+}
+
+struct PollQuery {
     marker: Option<i64>,
-    limit: Option<usize>,
-    timeout: Option<u64>,
-    types: Option<String>,
+    limit: i64,
+    timeout: i64,
+    types: Vec<String>,
+}
+
+impl PollQuery {
+    fn parse(uri: &http::Uri) -> Result<Self, String> {
+        let mut q = Self {
+            marker: None,
+            limit: 100,
+            timeout: 30,
+            types: Vec::new(),
+        };
+        for (k, v) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
+            let int = |name: &str| {
+                v.parse::<i64>()
+                    .map_err(|_| format!("Parameter `{name}` must be a number: {v}"))
+            };
+            match k.as_ref() {
+                "marker" if v.is_empty() || v == "null" => q.marker = None,
+                "marker" => q.marker = Some(int("marker")?),
+                "limit" => q.limit = int("limit")?,
+                "timeout" => q.timeout = int("timeout")?,
+                "types" => {
+                    q.types = v
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
+                _ => {}
+            }
+        }
+        if !(1..=1000).contains(&q.limit) || !(0..=90).contains(&q.timeout) {
+            return Err("limit must be 1..1000 and timeout 0..90".into());
+        }
+        Ok(q)
+    }
 }
 
 /// `GET /updates`, held until an update arrives or the (scaled) timeout passes.
-pub(crate) async fn get_updates(
-    State(hub): State<Arc<UpdateHub>>,
-    Query(q): Query<PollQuery>,
-) -> Response {
+pub(crate) async fn get_updates(State(hub): State<Arc<UpdateHub>>, uri: http::Uri) -> Response {
     if hub.webhook_active() {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -186,34 +313,20 @@ pub(crate) async fn get_updates(
         )
             .into_response();
     }
-    let limit = q.limit.unwrap_or(100);
-    let timeout = q.timeout.unwrap_or(30);
-    if !(1..=1000).contains(&limit) || timeout > 90 {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(serde_json::json!({"code": "proto.payload", "message": "limit must be 1..1000 and timeout 0..90"})),
-        )
-            .into_response();
-    }
+    let q = match PollQuery::parse(&uri) {
+        Ok(q) => q,
+        Err(message) => return bad_query(message),
+    };
     // The platform sends at most 100 updates per batch whatever the limit.
-    let limit = limit.min(100);
-    let types: Vec<String> = q
-        .types
-        .as_deref()
-        .map(|t| {
-            t.split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let limit = usize::try_from(q.limit.min(100)).unwrap_or(100);
+    let timeout = u64::try_from(q.timeout).unwrap_or(0);
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(timeout).mul_f64(hub.time_scale());
     loop {
         let notified = hub.notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let (updates, marker) = hub.take(q.marker, limit, &types);
+        let (updates, marker) = hub.take(q.marker, limit, &q.types);
         if !updates.is_empty() || tokio::time::Instant::now() >= deadline {
             let body = format!(r#"{{"updates":[{}],"marker":{marker}}}"#, updates.join(","));
             return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
@@ -225,45 +338,137 @@ pub(crate) async fn get_updates(
     }
 }
 
-/// Pushes updates to the webhook target while one is set: each update is POSTed alone, with the secret header;
-/// a failed delivery (no 200) is retried with growing waits, then dropped, like on the platform.
-pub(crate) async fn deliver_webhooks(hub: Arc<UpdateHub>) {
+/// What the delivery loop calls when the 8-hour limit unsubscribes a target (with its URL).
+pub(crate) type OnUnsubscribe = Box<dyn Fn(&str) + Send + Sync>;
+
+/// The wait before retry number `failures` (1-based): `first × 2.5^(failures-1)`.
+fn backoff(first: Duration, failures: u32) -> Duration {
+    let exp = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
+    Duration::try_from_secs_f64(first.as_secs_f64() * 2.5f64.powi(exp)).unwrap_or(Duration::MAX)
+}
+
+/// Pushes updates to the webhook target while one is set, like the platform: each update is POSTed alone with
+/// the secret header; a failed delivery (no 200 within 30 s) is retried `retries` times after waits growing
+/// ×2.5 from `first_retry`, then dropped, while later updates go on being delivered; after `480 × first_retry`
+/// (8 hours on the platform) without a successful delivery the target is unsubscribed and what was not delivered
+/// returns to the long-polling queue. A new target or an unsubscribe takes effect at once.
+pub(crate) async fn deliver_webhooks(hub: Arc<UpdateHub>, on_unsubscribe: OnUnsubscribe) {
+    // The first failure since the last success, per target generation.
+    let mut failing_since: Option<(u64, tokio::time::Instant)> = None;
     loop {
         let notified = hub.notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let next = {
-            let state = hub.lock();
-            match (&state.webhook, state.entries.front()) {
-                (Some(target), Some(entry)) => {
-                    Some((target.clone(), entry.marker, entry.json.clone()))
+        let now = tokio::time::Instant::now();
+        let job = {
+            let mut state = hub.lock();
+            let state = &mut *state;
+            match state.webhook.clone() {
+                None => None,
+                Some(target) => {
+                    // Take every new update: wanted ones become deliveries due now, others are dropped.
+                    while let Some(entry) = state.entries.pop_front() {
+                        if state.webhook_types.is_empty()
+                            || state.webhook_types.contains(&entry.kind)
+                        {
+                            state.retrying.push(Retry {
+                                entry,
+                                failures: 0,
+                                due: now,
+                            });
+                        }
+                    }
+                    let due = state
+                        .retrying
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.due <= now)
+                        .min_by_key(|(_, r)| r.entry.marker)
+                        .map(|(i, _)| i);
+                    match due {
+                        Some(i) => {
+                            let r = &state.retrying[i];
+                            Some(Ok((
+                                target,
+                                state.generation,
+                                r.entry.marker,
+                                r.entry.json.clone(),
+                            )))
+                        }
+                        None => Some(Err(state.retrying.iter().map(|r| r.due).min())),
+                    }
                 }
-                _ => None,
             }
         };
-        let Some((target, marker, json)) = next else {
-            notified.await;
+        let (target, generation, marker, json) = match job {
+            None => {
+                notified.await;
+                continue;
+            }
+            Some(Err(None)) => {
+                notified.await;
+                continue;
+            }
+            Some(Err(Some(next_due))) => {
+                let _ = tokio::time::timeout_at(next_due, notified).await;
+                continue;
+            }
+            Some(Ok(job)) => job,
+        };
+        let delivered = tokio::time::timeout(
+            Duration::from_secs(30),
+            post(&target.url, target.secret.as_deref(), &json),
+        )
+        .await;
+        let ok = matches!(delivered, Ok(Ok(200)));
+        let now = tokio::time::Instant::now();
+        let mut state = hub.lock();
+        if state.generation != generation {
+            // Retargeted or unsubscribed meanwhile: the delivery stays due for the new target (or went back).
+            continue;
+        }
+        let Some(i) = state.retrying.iter().position(|r| r.entry.marker == marker) else {
             continue;
         };
-        let mut wait = target.first_retry;
-        for attempt in 0..=target.retries {
-            let delivered = tokio::time::timeout(
-                Duration::from_secs(30),
-                post(&target.url, target.secret.as_deref(), &json),
-            )
-            .await;
-            if matches!(delivered, Ok(Ok(200))) {
-                hub.lock().delivered += 1;
-                break;
-            }
-            if attempt < target.retries {
-                tokio::time::sleep(wait).await;
-                wait = wait.mul_f64(2.5);
-            }
+        if ok {
+            state.retrying.remove(i);
+            state.delivered += 1;
+            failing_since = None;
+            continue;
         }
-        let mut state = hub.lock();
-        if state.entries.front().is_some_and(|e| e.marker == marker) {
-            state.entries.pop_front();
+        state.failed += 1;
+        let since = match failing_since {
+            Some((g, t)) if g == generation => t,
+            _ => {
+                failing_since = Some((generation, now));
+                now
+            }
+        };
+        let give_up_after = target.first_retry.saturating_mul(480);
+        if now.duration_since(since) >= give_up_after {
+            // The platform unsubscribes a bot whose webhook failed for 8 hours.
+            let url = target.url.clone();
+            state.generation += 1;
+            state.webhook = None;
+            state.webhook_types.clear();
+            let mut back: Vec<Entry> = state.retrying.drain(..).map(|r| r.entry).collect();
+            back.sort_by_key(|e| e.marker);
+            for e in back.into_iter().rev() {
+                state.entries.push_front(e);
+            }
+            drop(state);
+            failing_since = None;
+            on_unsubscribe(&url);
+            hub.notify.notify_waiters();
+            continue;
+        }
+        let retry = &mut state.retrying[i];
+        retry.failures += 1;
+        if retry.failures > target.retries {
+            state.retrying.remove(i);
+            state.dropped += 1;
+        } else {
+            retry.due = now + backoff(target.first_retry, retry.failures);
         }
     }
 }

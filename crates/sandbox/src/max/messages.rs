@@ -82,6 +82,36 @@ pub(super) async fn list(State(shared): State<Arc<Shared>>, uri: Uri) -> Handled
     reply(json!({ "messages": messages }))
 }
 
+/// Refuses keyboards with the legacy `chat` button (TamTam's "create a chat"): the platform no longer knows the
+/// type and answers `400 Can't deserialize body`.
+fn no_legacy_buttons(bytes: &[u8]) -> Result<(), WorldError> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    let bodies = [&v, &v["message"]];
+    let legacy = bodies.iter().any(|body| {
+        body["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["type"] == "inline_keyboard")
+            .flat_map(|a| a["payload"]["buttons"].as_array().into_iter().flatten())
+            .flat_map(|row| row.as_array().into_iter().flatten())
+            .any(|b| b["type"] == "chat")
+    });
+    if legacy {
+        return Err(WorldError::bad_request("Can't deserialize body"));
+    }
+    Ok(())
+}
+
+/// A `NewMessageBody` as the platform reads it: legacy buttons refused, `markdown`/`html` texts parsed into
+/// `markup` later by the world.
+fn decode_message(bytes: &[u8]) -> Result<NewMessageBody, WorldError> {
+    no_legacy_buttons(bytes)?;
+    decode(bytes)
+}
+
 /// Where a bot's message goes: the chat, after checking the bot may write there.
 fn target_chat(
     world: &mut MaxWorld,
@@ -127,7 +157,7 @@ fn target_chat(
 pub(super) async fn send(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Handled {
     let query = Query::of(&uri);
     query.flag("disable_link_preview")?;
-    let body: NewMessageBody = decode(&body)?;
+    let body: NewMessageBody = decode_message(&body)?;
     enforce(body.validate())?;
     let mut world = shared.world();
     let chat = target_chat(&mut world, &query, &body)?;
@@ -140,7 +170,7 @@ pub(super) async fn send(State(shared): State<Arc<Shared>>, uri: Uri, body: Byte
 pub(super) async fn edit(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Handled {
     let query = Query::of(&uri);
     let mid = query.required("message_id")?.to_owned();
-    let body: NewMessageBody = decode(&body)?;
+    let body: NewMessageBody = decode_message(&body)?;
     enforce(body.validate())?;
     let mut world = shared.world();
     let stored = world
@@ -208,6 +238,7 @@ pub(super) async fn answer(State(shared): State<Arc<Shared>>, uri: Uri, body: By
     let query = Query::of(&uri);
     let callback_id = query.required("callback_id")?.to_owned();
     query.flag("disable_link_preview")?;
+    no_legacy_buttons(&body)?;
     let answer: CallbackAnswer = decode(&body)?;
     enforce(answer.validate())?;
     shared.world().answer_callback(&callback_id, &answer)?;

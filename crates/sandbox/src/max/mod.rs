@@ -8,6 +8,7 @@
 //! spell out.
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -24,12 +25,14 @@ use serde_json::{Value, json};
 use crate::observe::{Observer, label_by_template, observe};
 use crate::server::Running;
 use crate::updates::{self, UpdateHub};
-use crate::{Faults, Stats};
+use crate::{Clock, Fault, Faults, Limits, Stats};
 
 mod actors;
 mod bot;
 mod chats;
 mod comments;
+pub mod control;
+mod format;
 mod members;
 mod messages;
 mod multipart;
@@ -50,6 +53,113 @@ pub(crate) struct Shared {
     token: String,
     world: Mutex<MaxWorld>,
     pub(crate) updates: Arc<UpdateHub>,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) faults: Arc<Faults>,
+    /// `POST /subscriptions` may name a loopback `http://` URL.
+    pub(crate) loopback_webhooks: AtomicBool,
+}
+
+/// How to start a [`MaxSandbox`]: token, address, clock, limits, faults, webhook rules.
+///
+/// ```
+/// use botwire_sandbox::max::MaxOptions;
+/// use botwire_sandbox::{Clock, MaxSandbox};
+///
+/// let sandbox = MaxSandbox::start_with_options(
+///     MaxOptions::default()
+///         .clock(Clock::fixed(1_775_000_000_000, 1.0))
+///         .limits(true)
+///         .loopback_webhooks(true),
+/// )?;
+/// assert!(sandbox.faults().limits().is_enforced());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MaxOptions {
+    token: String,
+    addr: SocketAddr,
+    clock: Arc<Clock>,
+    limits: bool,
+    limit_scale: f64,
+    random_faults: Option<(u64, f64, Vec<Fault>)>,
+    attachment_ready_after: u64,
+    loopback_webhooks: bool,
+    first_marker: i64,
+}
+
+impl Default for MaxOptions {
+    /// The default token on a free loopback port, the wall clock, limits off, no faults, `https` webhooks only.
+    fn default() -> Self {
+        Self {
+            token: DEFAULT_TOKEN.to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: Arc::new(Clock::wall()),
+            limits: false,
+            limit_scale: 1.0,
+            random_faults: None,
+            attachment_ready_after: 0,
+            loopback_webhooks: false,
+            first_marker: updates::FIRST_MARKER,
+        }
+    }
+}
+
+impl MaxOptions {
+    /// The only token the sandbox accepts.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// Where to listen (port 0 picks a free one).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The clock of timestamps and webhook retries (default: [`Clock::wall`]).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Enforce the platform's rate limits from the start ([`Limits::enforce`]).
+    pub fn limits(mut self, on: bool) -> Self {
+        self.limits = on;
+        self
+    }
+
+    /// Makes every limit `factor` times faster ([`Limits::scale`]).
+    pub fn limit_scale(mut self, factor: f64) -> Self {
+        self.limit_scale = factor;
+        self
+    }
+
+    /// Random faults from the start ([`Faults::at_rate`]).
+    pub fn random_faults(mut self, seed: u64, rate: f64, kinds: Vec<Fault>) -> Self {
+        self.random_faults = Some((seed, rate, kinds));
+        self
+    }
+
+    /// [`MaxWorld::attachment_ready_after`]: send attempts answered `attachment.not.ready` after each upload.
+    pub fn attachment_ready_after(mut self, attempts: u64) -> Self {
+        self.attachment_ready_after = attempts;
+        self
+    }
+
+    /// The first marker of the update stream (default [`updates::FIRST_MARKER`]). The binary starts from the
+    /// wall clock in ms, so a checkpoint from an earlier run commits nothing.
+    pub fn first_marker(mut self, marker: i64) -> Self {
+        self.first_marker = marker;
+        self
+    }
+
+    /// Lets `POST /subscriptions` name a loopback `http://` URL (`http://127.0.0.1:8080/hook`, `localhost`,
+    /// `[::1]`) for local testing; otherwise it requires `https://` on port 443, like the platform.
+    pub fn loopback_webhooks(mut self, allow: bool) -> Self {
+        self.loopback_webhooks = allow;
+        self
+    }
 }
 
 impl Shared {
@@ -89,21 +199,41 @@ pub struct MaxSandbox {
 }
 
 impl MaxSandbox {
-    /// Starts a sandbox on a free loopback port with the default token.
+    /// Starts a sandbox on a free loopback port with the default token, on the wall clock, limits off. For
+    /// reproducible timestamps use [`MaxSandbox::start_with_options`] with [`Clock::stepped`].
     pub fn start() -> std::io::Result<Self> {
         Self::start_with(DEFAULT_TOKEN, SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Starts a sandbox that accepts `token`, listening on `addr`.
+    /// Starts a sandbox that accepts `token`, listening on `addr` (the wall clock, limits off).
     pub fn start_with(token: &str, addr: SocketAddr) -> std::io::Result<Self> {
-        let hub = Arc::new(UpdateHub::new(1.0));
-        let shared = Arc::new(Shared {
-            token: token.to_owned(),
-            world: Mutex::new(MaxWorld::default()),
-            updates: hub.clone(),
-        });
+        Self::start_with_options(MaxOptions::default().token(token).addr(addr))
+    }
+
+    /// Starts a sandbox as `options` say.
+    pub fn start_with_options(options: MaxOptions) -> std::io::Result<Self> {
+        let hub = Arc::new(UpdateHub::starting_at(options.first_marker, 1.0));
         let stats = Arc::new(Stats::default());
-        let faults = Arc::new(Faults::with_limits(crate::Limits::max()));
+        let faults = Arc::new(Faults::with_limits(Limits::max()));
+        faults
+            .limits()
+            .scale(options.limit_scale)
+            .enforce(options.limits);
+        if let Some((seed, rate, kinds)) = options.random_faults.clone() {
+            faults.at_rate(seed, rate, kinds);
+        }
+        let mut world = MaxWorld::with_clock(options.clock.clone());
+        world.attachment_ready_after = options.attachment_ready_after;
+        let shared = Arc::new(Shared {
+            token: options.token.clone(),
+            world: Mutex::new(world),
+            updates: hub.clone(),
+            stats: stats.clone(),
+            faults: faults.clone(),
+            loopback_webhooks: AtomicBool::new(options.loopback_webhooks),
+        });
+        faults.limits().set_resolver(limit_key_resolver(&shared));
+        let addr = options.addr;
         let observer = Arc::new(Observer {
             stats: stats.clone(),
             faults: faults.clone(),
@@ -111,6 +241,7 @@ impl MaxSandbox {
         });
         let updates_route = Router::new()
             .route("/updates", get(updates::get_updates))
+            .method_not_allowed_fallback(not_found)
             .with_state(hub.clone());
         let api = Router::new()
             .route_service("/updates", updates_route)
@@ -176,15 +307,29 @@ impl MaxSandbox {
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(shared.clone(), authenticate));
         // The upload host: another host in production, no token needed.
-        let upload_host = Router::new().route("/upload/{kind}/{id}", post(uploads::receive));
+        let upload_host = Router::new().route(
+            "/upload/{kind}/{id}",
+            post(uploads::receive).get(uploads::status),
+        );
+        // The control API is the test's, not the bot's: no token, no limits, no faults, not counted.
         let router = api
             .merge(upload_host)
             .layer(middleware::from_fn_with_state(observer, observe))
+            .merge(control::router())
+            .method_not_allowed_fallback(not_found)
             .with_state(shared.clone());
+        let unsubscribed = Arc::downgrade(&shared);
         let running = Running::spawn_with_tasks(
             addr,
             router,
-            vec![Box::pin(updates::deliver_webhooks(hub.clone()))],
+            vec![Box::pin(updates::deliver_webhooks(
+                hub.clone(),
+                Box::new(move |url: &str| {
+                    if let Some(shared) = unsubscribed.upgrade() {
+                        shared.world().unsubscribe(url);
+                    }
+                }),
+            ))],
         )?;
         shared.world().base_url = format!("http://{}", running.addr());
         Ok(Self {
@@ -289,6 +434,29 @@ impl MaxSandbox {
             )
             .expect("post_text: seed the chat and sender first")
     }
+}
+
+/// Keys the per-chat limits by chat as the platform can: a `callback_id` by its message's chat, and a dialog
+/// by its user whether the request names `user_id` or `chat_id`.
+fn limit_key_resolver(shared: &Arc<Shared>) -> crate::limits::Resolver {
+    let weak = Arc::downgrade(shared);
+    Arc::new(move |name: &str, value: &str| {
+        let shared = weak.upgrade()?;
+        let world = shared.world();
+        let chat = match name {
+            "user_id" => return Some(format!("dialog={value}")),
+            "chat_id" => ChatId(value.parse().ok()?),
+            "callback_id" => {
+                let state = world.callback(value)?;
+                world.message(&state.message_id)?.message.chat_id()?
+            }
+            _ => return None,
+        };
+        Some(match world.chat(chat).and_then(|c| c.dialog_with) {
+            Some(user) => format!("dialog={user}"),
+            None => format!("chat={chat}"),
+        })
+    })
 }
 
 impl IntoResponse for WorldError {

@@ -1,6 +1,8 @@
 //! `/subscriptions`.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,25 +12,64 @@ use serde_json::json;
 
 use crate::updates::WebhookTarget;
 
-use super::{Handled, Query, Shared, decode, enforce, reply, success};
+use super::{Handled, Query, Shared, WorldError, decode, enforce, reply, success};
 
 pub(super) async fn list(State(shared): State<Arc<Shared>>) -> Handled {
     reply(json!({ "subscriptions": shared.world().subscriptions() }))
 }
 
+/// `http://` on a loopback host (`127.0.0.1`, `localhost`, `[::1]`), any port.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    matches!(host, "localhost" | "::1")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 pub(super) async fn subscribe(State(shared): State<Arc<Shared>>, body: Bytes) -> Handled {
     let body: SubscriptionRequestBody = decode(&body)?;
-    enforce(body.validate())?;
+    if shared.loopback_webhooks.load(Ordering::Relaxed) && is_loopback_http(&body.url) {
+        // Everything but the scheme and port is checked as the platform checks it.
+        let mut as_https = body.clone();
+        as_https.url = "https://sandbox.invalid/".into();
+        enforce(as_https.validate())?;
+    } else {
+        enforce(body.validate()).map_err(|e| {
+            if shared.loopback_webhooks.load(Ordering::Relaxed) {
+                e
+            } else {
+                WorldError::bad_request(format!(
+                    "{} (run the sandbox with --webhook-loopback to deliver to http://127.0.0.1)",
+                    e.message
+                ))
+            }
+        })?;
+    }
     shared.world().subscribe(&body);
     // As on the platform, a subscription turns long polling off and pushes updates to the URL, retrying a failed
-    // delivery 10 times from 60 s, growing ×2.5 (times scaled like the hub's).
-    let scale = shared.updates.time_scale();
-    shared.updates.set_webhook(Some(WebhookTarget {
-        url: body.url.clone(),
-        secret: body.secret.clone(),
-        retries: 10,
-        first_retry: std::time::Duration::from_secs(60).mul_f64(scale),
-    }));
+    // delivery 10 times from 60 s, growing ×2.5, and unsubscribing after 8 hours, on the sandbox clock.
+    let first_retry = {
+        let world = shared.world();
+        world.clock().real(Duration::from_secs(60))
+    }
+    .mul_f64(shared.updates.time_scale());
+    shared.updates.set_webhook_for(
+        Some(WebhookTarget {
+            url: body.url.clone(),
+            secret: body.secret.clone(),
+            retries: 10,
+            first_retry,
+        }),
+        body.update_types.clone().unwrap_or_default(),
+    );
     success()
 }
 

@@ -2,12 +2,15 @@
 //! the bot's rights, and tests (or "act as a user" helpers) call them directly.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::clock::{Clock, STEPPED_START_MS};
 
 use botwire_core_types::max::{
     AttachmentRequest, BotCommand, BotInfo, Callback, CallbackAnswer, Chat, ChatAdminPermission,
     ChatId, ChatMember, ChatStatus, ChatType, CommentMessage, Message, MessageLinkType,
     NewCommentBody, NewMessageBody, PhotoRequestPayload, Subscription, SubscriptionRequestBody,
-    UploadType, User, UserId, VideoAttachmentDetails,
+    TextFormat, UploadType, User, UserId, VideoAttachmentDetails,
 };
 use http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -273,7 +276,9 @@ pub struct CallbackState {
 /// subscriptions, videos and button presses.
 ///
 /// Every change is a method, so the HTTP routes and tests (and anything acting as a MAX user) share one
-/// implementation. Time is a counter that advances one second per event, so runs are deterministic.
+/// implementation. Time comes from its [`Clock`]: stepped (one second per event, the same timestamps on every
+/// run) for [`MaxWorld::default`], the wall clock for [`crate::MaxSandbox::start`] unless its options say
+/// otherwise.
 #[derive(Debug)]
 pub struct MaxWorld {
     /// The bot answered by `GET /me` (its `commands` are kept separately in `commands`).
@@ -293,9 +298,11 @@ pub struct MaxWorld {
     videos: BTreeMap<String, VideoAttachmentDetails>,
     media: BTreeMap<String, Media>,
     uploads: BTreeMap<u64, UploadSlot>,
+    /// Resumable uploads in progress: the byte ranges received (inclusive) and the announced total.
+    partial: BTreeMap<u64, (Vec<(u64, u64)>, u64)>,
     callbacks: BTreeMap<String, CallbackState>,
     send_attempts: u64,
-    clock: i64,
+    clock: Arc<Clock>,
     seq: i64,
     next_id: i64,
 }
@@ -310,12 +317,20 @@ fn perm_list(perms: &[ChatAdminPermission]) -> Vec<&str> {
 }
 
 impl Default for MaxWorld {
+    /// An empty world on the stepped clock (reproducible timestamps).
     fn default() -> Self {
+        Self::with_clock(Arc::new(Clock::stepped(STEPPED_START_MS)))
+    }
+}
+
+impl MaxWorld {
+    /// An empty world (but for the bot) whose timestamps come from `clock`.
+    pub fn with_clock(clock: Arc<Clock>) -> Self {
         let mut bot = BotInfo::new(100_000_001, "Sandbox Bot");
         bot.username = Some("sandbox_bot".into());
         bot.name = Some("Sandbox Bot".into());
         bot.description = Some("A MAX bot served by botwire-sandbox".into());
-        bot.last_activity_time = Some(1_775_000_000_000);
+        bot.last_activity_time = Some(clock.now());
         Self {
             bot,
             commands: Vec::new(),
@@ -330,9 +345,10 @@ impl Default for MaxWorld {
             videos: BTreeMap::new(),
             media: BTreeMap::new(),
             uploads: BTreeMap::new(),
+            partial: BTreeMap::new(),
             callbacks: BTreeMap::new(),
             send_attempts: 0,
-            clock: 1_775_000_000_000,
+            clock,
             // Real seq values exceed 2^53; so do ours, so a client that goes through f64 fails here too.
             seq: 116_328_147_937_082_000,
             next_id: 1,
@@ -343,15 +359,30 @@ impl Default for MaxWorld {
 impl MaxWorld {
     // ------------------------------------------------------------------------------------------ clock, ids
 
-    /// Advances the clock by one second and returns the new time (Unix ms).
+    /// The timestamp of a new event (Unix ms): one second on for the stepped clock, the running time (but
+    /// never a repeated value) otherwise.
     pub fn tick(&mut self) -> i64 {
-        self.clock += 1000;
-        self.clock
+        self.clock.tick()
     }
 
     /// The current time of the world (Unix ms).
     pub fn now(&self) -> i64 {
-        self.clock
+        self.clock.now()
+    }
+
+    /// The clock the world reads.
+    pub fn clock(&self) -> &Arc<Clock> {
+        &self.clock
+    }
+
+    /// Forgets everything but the bot's identity, the clock and the base URL: no users, chats, messages,
+    /// uploads, subscriptions or callbacks (`POST /_sandbox/reset`).
+    pub fn reset(&mut self) {
+        let mut fresh = Self::with_clock(self.clock.clone());
+        fresh.base_url = std::mem::take(&mut self.base_url);
+        fresh.bot = self.bot.clone();
+        fresh.attachment_ready_after = self.attachment_ready_after;
+        *self = fresh;
     }
 
     fn next_id(&mut self) -> i64 {
@@ -398,9 +429,28 @@ impl MaxWorld {
         let mut user = User::new(id, first_name, false);
         user.last_name = Some(String::new());
         user.name = Some(first_name.to_owned());
-        user.last_activity_time = Some(self.clock);
+        user.last_activity_time = Some(self.now());
         self.users.insert(id, user.clone());
         user
+    }
+
+    /// Every seeded user, by id.
+    pub fn users(&self) -> Vec<User> {
+        self.users.values().cloned().collect()
+    }
+
+    /// Changes a seeded user; returns it as changed.
+    pub fn update_user(
+        &mut self,
+        user_id: UserId,
+        change: impl FnOnce(&mut User),
+    ) -> WorldResult<User> {
+        let user = self
+            .users
+            .get_mut(&user_id)
+            .ok_or_else(|| WorldError::not_found(format!("User {user_id} not found")))?;
+        change(user);
+        Ok(user.clone())
     }
 
     /// A user (or the bot) by id.
@@ -428,9 +478,10 @@ impl MaxWorld {
     // ------------------------------------------------------------------------------------------ chats
 
     fn membership(&self, owner: bool, admin: Option<Vec<ChatAdminPermission>>) -> Membership {
+        let now = self.now();
         Membership {
-            join_time: self.clock,
-            last_access_time: self.clock,
+            join_time: now,
+            last_access_time: now,
             is_owner: owner,
             is_admin: admin.is_some() || owner,
             permissions: admin.unwrap_or_default(),
@@ -995,6 +1046,7 @@ impl MaxWorld {
         let user = self
             .user(sender)
             .ok_or_else(|| WorldError::not_found(format!("User {sender} not found")))?;
+        let (text, markup) = formatted(body)?;
         let (mid, seq) = self.new_mid(chat_id);
         let now = self.tick();
         let mut recipient = json!({"chat_id": chat_id, "chat_type": kind});
@@ -1009,7 +1061,7 @@ impl MaxWorld {
         let mut v = json!({
             "recipient": recipient,
             "timestamp": now,
-            "body": {"mid": mid, "seq": seq, "text": body.text, "attachments": attachments},
+            "body": {"mid": mid, "seq": seq, "text": text, "attachments": attachments, "markup": markup},
         });
         if let Some(link) = link {
             v["link"] = link;
@@ -1054,8 +1106,10 @@ impl MaxWorld {
             .find(|m| m.message.mid() == Some(mid))
             .ok_or_else(|| WorldError::not_found(format!("Message {mid} not found")))?;
         let mut v = json!(stored.message);
-        if let Some(text) = &body.text {
+        if body.text.is_some() {
+            let (text, markup) = formatted(body)?;
             v["body"]["text"] = json!(text);
+            v["body"]["markup"] = json!(markup);
         }
         if let Some(list) = attachments {
             v["body"]["attachments"] = if list.is_empty() {
@@ -1388,6 +1442,69 @@ impl MaxWorld {
         (format!("{}/upload/{kind}/{id}", self.base_url), token)
     }
 
+    /// Receives one chunk of a resumable upload (`Content-Range: bytes start-end/total`, end inclusive): returns
+    /// the host's final answer once every byte of `total` has arrived, `None` before. A chunk that does not fit
+    /// the announced total is `416`.
+    pub fn receive_chunk(
+        &mut self,
+        kind: &UploadType,
+        id: u64,
+        filename: Option<String>,
+        (start, end, total): (u64, u64, u64),
+    ) -> WorldResult<Option<UploadReply>> {
+        let slot = self
+            .uploads
+            .get(&id)
+            .filter(|s| &s.kind == kind)
+            .ok_or_else(|| WorldError::not_found(format!("Upload {kind}/{id} not found")))?;
+        if slot.done {
+            return Err(WorldError::bad_request(
+                "This upload URL was already used; get a new one",
+            ));
+        }
+        let unsatisfiable = || {
+            WorldError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range.not.satisfiable",
+                format!("Content-Range bytes {start}-{end}/{total} does not fit the upload"),
+            )
+        };
+        if start > end || end >= total {
+            return Err(unsatisfiable());
+        }
+        let (ranges, announced) = self.partial.entry(id).or_insert((Vec::new(), total));
+        if *announced != total {
+            return Err(unsatisfiable());
+        }
+        ranges.push((start, end));
+        if covered(ranges) < total {
+            return Ok(None);
+        }
+        self.partial.remove(&id);
+        let size = usize::try_from(total).unwrap_or(usize::MAX);
+        self.complete_upload(kind, id, filename, size).map(Some)
+    }
+
+    /// What `GET <upload url>` answers: `{"status":"pending"|"in_progress"|"done","total","received","next"}`
+    /// (`next`: the first byte not yet received from the start; the platform's format is undocumented).
+    pub fn upload_status(&self, kind: &UploadType, id: u64) -> WorldResult<Value> {
+        let slot = self
+            .uploads
+            .get(&id)
+            .filter(|s| &s.kind == kind)
+            .ok_or_else(|| WorldError::not_found(format!("Upload {kind}/{id} not found")))?;
+        Ok(match (slot.done, self.partial.get(&id)) {
+            (true, _) => json!({"status": "done"}),
+            (false, Some((ranges, total))) => json!({
+                "status": "in_progress",
+                "total": total,
+                "received": covered(ranges),
+                "next": contiguous(ranges),
+            }),
+            (false, None) => json!({"status": "pending", "received": 0, "next": 0}),
+        })
+    }
+
     /// Receives the bytes of an upload (the upload host): registers the media and returns what the host
     /// answers.
     pub fn complete_upload(
@@ -1453,6 +1570,50 @@ impl MaxWorld {
         }
         Ok(reply)
     }
+}
+
+/// Bytes covered by inclusive ranges (overlaps counted once).
+fn covered(ranges: &[(u64, u64)]) -> u64 {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut total = 0;
+    let mut next = 0u64;
+    for (s, e) in sorted {
+        let s = s.max(next);
+        if e + 1 > s {
+            total += e + 1 - s;
+            next = e + 1;
+        }
+    }
+    total
+}
+
+/// The end of the contiguous prefix received (the next byte wanted).
+fn contiguous(ranges: &[(u64, u64)]) -> u64 {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut next = 0u64;
+    for (s, e) in sorted {
+        if s > next {
+            break;
+        }
+        next = next.max(e + 1);
+    }
+    next
+}
+
+/// The text as stored and its `markup` (`None` for plain text or when the markup is empty).
+fn formatted(body: &NewMessageBody) -> WorldResult<(Option<String>, Option<Vec<Value>>)> {
+    let Some(text) = body.text.as_deref() else {
+        return Ok((None, None));
+    };
+    let (text, markup) = match &body.format {
+        None => return Ok((Some(text.to_owned()), None)),
+        Some(TextFormat::Markdown) => super::format::markdown(text)?,
+        Some(TextFormat::Html) => super::format::html(text)?,
+        Some(_) => return Err(WorldError::bad_request("Can't deserialize body")),
+    };
+    Ok((Some(text), (!markup.is_empty()).then_some(markup)))
 }
 
 /// A stable number derived from a token (photo ids, photo keys).

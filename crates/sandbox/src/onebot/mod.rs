@@ -35,6 +35,7 @@ use crate::server::Running;
 use crate::{Faults, Stats};
 
 mod contacts;
+pub mod control;
 mod input;
 mod messages;
 mod sister;
@@ -60,6 +61,63 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub(crate) struct Shared {
     token: String,
     world: Mutex<OneBotWorld>,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) faults: Arc<Faults>,
+}
+
+/// How to start a [`OneBotSandbox`]: token, address, limits, faults.
+#[derive(Debug, Clone)]
+pub struct OneBotOptions {
+    token: String,
+    addr: SocketAddr,
+    limits: bool,
+    limit_scale: f64,
+    random_faults: Option<(u64, f64, Vec<crate::Fault>)>,
+}
+
+impl Default for OneBotOptions {
+    /// The default token on a free loopback port, limits off, no faults.
+    fn default() -> Self {
+        Self {
+            token: DEFAULT_TOKEN.to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            limits: false,
+            limit_scale: 1.0,
+            random_faults: None,
+        }
+    }
+}
+
+impl OneBotOptions {
+    /// The only `api_token` the sandbox accepts.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// Where to listen (port 0 picks a free one).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Enforce the platform's rate limit from the start.
+    pub fn limits(mut self, on: bool) -> Self {
+        self.limits = on;
+        self
+    }
+
+    /// Makes the limit `factor` times faster.
+    pub fn limit_scale(mut self, factor: f64) -> Self {
+        self.limit_scale = factor;
+        self
+    }
+
+    /// Random faults from the start ([`Faults::at_rate`]).
+    pub fn random_faults(mut self, seed: u64, rate: f64, kinds: Vec<crate::Fault>) -> Self {
+        self.random_faults = Some((seed, rate, kinds));
+        self
+    }
 }
 
 impl Shared {
@@ -96,12 +154,27 @@ impl OneBotSandbox {
 
     /// Starts a sandbox that accepts `token`, listening on `addr`.
     pub fn start_with(token: &str, addr: SocketAddr) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared {
-            token: token.to_owned(),
-            world: Mutex::new(OneBotWorld::default()),
-        });
+        Self::start_with_options(OneBotOptions::default().token(token).addr(addr))
+    }
+
+    /// Starts a sandbox as `options` say.
+    pub fn start_with_options(options: OneBotOptions) -> std::io::Result<Self> {
+        let addr = options.addr;
         let stats = Arc::new(Stats::default());
         let faults = Arc::new(Faults::with_limits(crate::Limits::onebot()));
+        faults
+            .limits()
+            .scale(options.limit_scale)
+            .enforce(options.limits);
+        if let Some((seed, rate, kinds)) = options.random_faults.clone() {
+            faults.at_rate(seed, rate, kinds);
+        }
+        let shared = Arc::new(Shared {
+            token: options.token.clone(),
+            world: Mutex::new(OneBotWorld::default()),
+            stats: stats.clone(),
+            faults: faults.clone(),
+        });
         let observer = Arc::new(Observer {
             stats: stats.clone(),
             faults: faults.clone(),
@@ -117,6 +190,7 @@ impl OneBotSandbox {
             })
             .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
             .layer(middleware::from_fn_with_state(observer, observe))
+            .merge(control::router())
             .with_state(shared.clone());
         let running = Running::spawn(addr, router)?;
         Ok(Self {
