@@ -112,7 +112,11 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn wait<'a>(&self, guard: MutexGuard<'a, PoolState>, timeout: Duration) -> MutexGuard<'a, PoolState> {
+    fn wait<'a>(
+        &self,
+        guard: MutexGuard<'a, PoolState>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, PoolState> {
         match self.cv.wait_timeout(guard, timeout) {
             Ok((g, _)) => g,
             Err(p) => p.into_inner().0,
@@ -202,7 +206,10 @@ impl Pool {
         }
         let abandoned = state.in_flight;
         if abandoned > 0 {
-            tracing::warn!(abandoned, "shutdown deadline passed; dropping the queued updates");
+            tracing::warn!(
+                abandoned,
+                "shutdown deadline passed; dropping the queued updates"
+            );
             for queue in state.lanes.values_mut() {
                 queue.clear();
             }

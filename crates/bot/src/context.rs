@@ -9,7 +9,9 @@ use botwire_core_types::max::{
     AttachmentRequest, BotInfo, Callback, CallbackAnswer, ChatId, ChatType, Keyboard, Message,
     NewMessageBody, ReplyTarget, Update, User, UserId,
 };
-use botwire_max::endpoints::{AnswerCallback, DeleteMessage, EditMessage, MessageTarget, SendMessage};
+use botwire_max::endpoints::{
+    AnswerCallback, DeleteMessage, EditMessage, MessageTarget, SendMessage,
+};
 use botwire_max::{AsyncTransport, BlockingTransport, Endpoint};
 use botwire_transport::RateKey;
 use serde::Serialize;
@@ -129,7 +131,10 @@ pub enum Action {
 }
 
 impl Action {
-    fn request(&self, config: &botwire_max::Config) -> Result<botwire_max::HttpRequest, botwire_max::Error> {
+    fn request(
+        &self,
+        config: &botwire_max::Config,
+    ) -> Result<botwire_max::HttpRequest, botwire_max::Error> {
         match self {
             Action::Send(to, body) => SendMessage::new(*to, body.clone()).request(config),
             Action::Answer {
@@ -152,7 +157,9 @@ impl Action {
     fn parse(&self, response: botwire_max::HttpResponse) -> Result<(), botwire_max::Error> {
         match self {
             // The parse of each endpoint checks the status and the body; the outputs are not needed.
-            Action::Send(to, body) => SendMessage::new(*to, body.clone()).parse(response).map(drop),
+            Action::Send(to, body) => SendMessage::new(*to, body.clone())
+                .parse(response)
+                .map(drop),
             Action::Answer {
                 callback_id,
                 answer,
@@ -306,10 +313,7 @@ impl Context {
     }
 
     pub(crate) fn pending(&self) -> MutexGuard<'_, Pending> {
-        self.inner
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.inner.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn take_pending(&self) -> Pending {
@@ -371,7 +375,9 @@ impl Context {
             | Update::DialogRemoved(_)
             | Update::DialogMuted(_)
             | Update::DialogUnmuted(_) => Some(ChatType::Dialog),
-            Update::CommentCreated(u) | Update::CommentEdited(u) => Some(u.message.recipient.chat_type.clone()),
+            Update::CommentCreated(u) | Update::CommentEdited(u) => {
+                Some(u.message.recipient.chat_type.clone())
+            }
             _ => self.message().map(|m| m.recipient.chat_type.clone()),
         }
     }

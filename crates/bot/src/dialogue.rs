@@ -383,12 +383,18 @@ mod tests {
     #[test]
     fn compare_and_set_refuses_a_stale_version() {
         let store = MemoryStorage::new(10);
-        let v1 = block_on(store.compare_and_set(&key(1), None, Some(Value::from("a")), None)).unwrap();
+        let v1 =
+            block_on(store.compare_and_set(&key(1), None, Some(Value::from("a")), None)).unwrap();
         assert_eq!(v1, CasOutcome::Written(Some(1)));
-        let stale = block_on(store.compare_and_set(&key(1), None, Some(Value::from("b")), None)).unwrap();
+        let stale =
+            block_on(store.compare_and_set(&key(1), None, Some(Value::from("b")), None)).unwrap();
         assert!(matches!(stale, CasOutcome::Conflict(Some(_))));
-        let v2 = block_on(store.compare_and_set(&key(1), Some(1), Some(Value::from("c")), None)).unwrap();
+        let v2 = block_on(store.compare_and_set(&key(1), Some(1), Some(Value::from("c")), None))
+            .unwrap();
         assert_eq!(v2, CasOutcome::Written(Some(2)));
-        assert_eq!(block_on(store.get(&key(1))).unwrap().unwrap().value, Value::from("c"));
+        assert_eq!(
+            block_on(store.get(&key(1))).unwrap().unwrap().value,
+            Value::from("c")
+        );
     }
 }

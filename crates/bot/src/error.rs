@@ -35,7 +35,9 @@ pub enum RunError {
     #[error("MAX API: {0}")]
     Api(#[from] botwire_max::Error),
     /// The router has async handlers, which the blocking runner cannot run.
-    #[error("the router has async handlers ({0}); the blocking runner runs only plain-function handlers")]
+    #[error(
+        "the router has async handlers ({0}); the blocking runner runs only plain-function handlers"
+    )]
     AsyncHandlers(String),
     /// Binding or serving the webhook failed.
     #[error("webhook server: {0}")]

@@ -104,7 +104,10 @@ pub fn bot_started() -> Filter {
 
 /// `/name` (also `/name@this_bot`, and `bot_started` for `start`). Names compare case-insensitively.
 pub fn command(name: &'static str) -> Filter {
-    Filter::new(move |ctx| ctx.command().is_some_and(|c| c.name.eq_ignore_ascii_case(name)))
+    Filter::new(move |ctx| {
+        ctx.command()
+            .is_some_and(|c| c.name.eq_ignore_ascii_case(name))
+    })
 }
 
 /// Any `/command` for this bot.
@@ -114,9 +117,9 @@ pub fn any_command() -> Filter {
 
 /// `bot_started` through a deep link whose payload starts with `prefix` (`""`: any payload).
 pub fn deep_link(prefix: &'static str) -> Filter {
-    Filter::update(move |u| {
-        matches!(u, Update::BotStarted(s) if s.payload.as_deref().is_some_and(|p| p.starts_with(prefix)))
-    })
+    Filter::update(
+        move |u| matches!(u, Update::BotStarted(s) if s.payload.as_deref().is_some_and(|p| p.starts_with(prefix))),
+    )
 }
 
 /// A new message with a text.
@@ -146,7 +149,10 @@ pub fn callback_eq(payload: &'static str) -> Filter {
 
 /// A button press whose payload starts with `prefix`.
 pub fn callback_prefix(prefix: &'static str) -> Filter {
-    Filter::new(move |ctx| ctx.callback_payload().is_some_and(|p| p.starts_with(prefix)))
+    Filter::new(move |ctx| {
+        ctx.callback_payload()
+            .is_some_and(|p| p.starts_with(prefix))
+    })
 }
 
 /// A button press whose payload parses as `T` (`FromStr`); read it with `ctx.callback_data::<T>()`.
@@ -184,9 +190,14 @@ pub fn from_bot() -> Filter {
 }
 
 /// The (chat, user) dialogue is in a state of type `S` for which `pred` holds.
-pub fn state<S: DeserializeOwned + 'static>(pred: impl Fn(&S) -> bool + Send + Sync + 'static) -> Filter {
+pub fn state<S: DeserializeOwned + 'static>(
+    pred: impl Fn(&S) -> bool + Send + Sync + 'static,
+) -> Filter {
     Filter::new(move |ctx| {
-        ctx.with_raw_state(|v| v.and_then(|v| S::deserialize(v).ok()).is_some_and(|s| pred(&s)))
+        ctx.with_raw_state(|v| {
+            v.and_then(|v| S::deserialize(v).ok())
+                .is_some_and(|s| pred(&s))
+        })
     })
 }
 

@@ -49,8 +49,14 @@ pub(crate) enum Handler {
 
 #[derive(Clone)]
 enum Route {
-    Handle { filter: Filter, handler: Handler },
-    Nest { filter: Option<Filter>, router: Router },
+    Handle {
+        filter: Filter,
+        handler: Handler,
+    },
+    Nest {
+        filter: Option<Filter>,
+        router: Router,
+    },
 }
 
 /// Routes, nested routers, middleware and a fallback. See the [module docs](self) for the matching order.
@@ -203,12 +209,20 @@ impl Router {
     }
 
     fn collect_async(&self, found: &mut Vec<String>) {
-        let me = || self.name.clone().unwrap_or_else(|| "<unnamed router>".to_owned());
-        let own = self
-            .routes
-            .iter()
-            .any(|r| matches!(r, Route::Handle { handler: Handler::Async(_), .. }))
-            || matches!(self.fallback, Some(Handler::Async(_)));
+        let me = || {
+            self.name
+                .clone()
+                .unwrap_or_else(|| "<unnamed router>".to_owned())
+        };
+        let own = self.routes.iter().any(|r| {
+            matches!(
+                r,
+                Route::Handle {
+                    handler: Handler::Async(_),
+                    ..
+                }
+            )
+        }) || matches!(self.fallback, Some(Handler::Async(_)));
         if own {
             found.push(me());
         }

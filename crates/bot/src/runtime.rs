@@ -198,7 +198,10 @@ impl Dispatcher {
 
     /// Called with the update for every error and panic (after the `tracing` event).
     #[must_use]
-    pub fn on_error(mut self, hook: impl Fn(&Update, &HandlerError) + Send + Sync + 'static) -> Self {
+    pub fn on_error(
+        mut self,
+        hook: impl Fn(&Update, &HandlerError) + Send + Sync + 'static,
+    ) -> Self {
         self.engine.on_error = Some(Arc::new(hook));
         self
     }
@@ -246,7 +249,10 @@ impl Dispatcher {
 
     /// Handles one update without a client (queued replies are returned, not sent): for unit tests of a
     /// router and for benchmarks. The dialogue is read from and written to the storage as in a runner.
-    pub async fn dispatch_detached(&self, update: Update) -> (Outcome, Vec<crate::context::Action>) {
+    pub async fn dispatch_detached(
+        &self,
+        update: Update,
+    ) -> (Outcome, Vec<crate::context::Action>) {
         let mut sent = Vec::new();
         let outcome = self
             .engine
@@ -613,11 +619,17 @@ impl Scheduler {
     /// Lets in-flight work finish within `deadline`, then cancels what is left; returns how many updates
     /// were abandoned.
     pub(crate) async fn drain(&self, deadline: Duration) -> usize {
-        if tokio::time::timeout(deadline, self.wait_idle()).await.is_ok() {
+        if tokio::time::timeout(deadline, self.wait_idle())
+            .await
+            .is_ok()
+        {
             return 0;
         }
         let abandoned = self.in_flight();
-        tracing::warn!(abandoned, "shutdown deadline passed; cancelling the remaining handlers");
+        tracing::warn!(
+            abandoned,
+            "shutdown deadline passed; cancelling the remaining handlers"
+        );
         self.tasks
             .lock()
             .unwrap_or_else(|p| p.into_inner())

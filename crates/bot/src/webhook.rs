@@ -197,7 +197,9 @@ impl Dispatcher {
         });
         let router = axum::Router::new()
             .route("/", axum::routing::post(deliver))
-            .layer(axum::extract::DefaultBodyLimit::max(limit.saturating_add(1)))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                limit.saturating_add(1),
+            ))
             .with_state(shared);
         let stop = StopHandle::new();
         let deadline = engine.shutdown_deadline;
@@ -269,7 +271,10 @@ async fn deliver(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         Err(_) => {
             shared.dedup.forget(&id).await;
             tracing::warn!(update_id = %id, "webhook queue full: 503, MAX will redeliver");
-            let retry = [(http::header::RETRY_AFTER, Duration::from_secs(1).as_secs().to_string())];
+            let retry = [(
+                http::header::RETRY_AFTER,
+                Duration::from_secs(1).as_secs().to_string(),
+            )];
             (StatusCode::SERVICE_UNAVAILABLE, retry, "busy").into_response()
         }
     }
