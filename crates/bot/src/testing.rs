@@ -155,7 +155,7 @@ impl BotTest {
 
     /// The user writes `text` in their dialog with the bot (starting it first if needed).
     pub fn send(&mut self, user: TestUser, text: &str) -> Result<(), BoxError> {
-        let chat = self.dialog(user)?;
+        let chat = self.dialog_of(user)?;
         let id = self.users[user.0].user.user_id;
         self.sandbox.user_sends_text(id, chat, text)?;
         self.acted(format!("{}: {text}", self.users[user.0].name));
@@ -166,7 +166,7 @@ impl BotTest {
     /// first, so the button the bot just sent is there.
     pub fn press(&mut self, user: TestUser, label: &str) -> Result<(), BoxError> {
         self.settle()?;
-        let chat = self.dialog(user)?;
+        let chat = self.dialog_of(user)?;
         let found = {
             let world = self.sandbox.world();
             let bot = world.bot_id();
@@ -192,7 +192,20 @@ impl BotTest {
         Ok(())
     }
 
-    fn dialog(&mut self, user: TestUser) -> Result<ChatId, BoxError> {
+    /// MAX sends an update of a type this SDK does not know (`update_type` plus `fields`).
+    pub fn push_unknown(&mut self, update_type: &str, fields: serde_json::Value) {
+        self.sandbox.push_unknown_update(update_type, fields);
+        self.acted(format!(
+            "(MAX sends an update of unknown type {update_type})"
+        ));
+    }
+
+    /// The user's dialog with the bot (created when needed).
+    pub fn dialog(&mut self, user: TestUser) -> Result<ChatId, BoxError> {
+        self.dialog_of(user)
+    }
+
+    fn dialog_of(&mut self, user: TestUser) -> Result<ChatId, BoxError> {
         if let Some(c) = self.users[user.0].dialog {
             return Ok(c);
         }
