@@ -18,18 +18,18 @@ use serde::{Deserialize, Serialize};
 /// Where a user's order stands: the dialogue state, stored per (chat, user).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Order {
-    AskedName,
-    AskedQuantity { name: String },
-    AskedConfirmation { name: String, quantity: u32 },
+    Name,
+    Quantity { name: String },
+    Confirmation { name: String, quantity: u32 },
 }
 
 /// The payload of a quantity button: `qty:<n>`.
-struct Quantity(u32);
+struct Count(u32);
 
-impl FromStr for Quantity {
+impl FromStr for Count {
     type Err = std::num::ParseIntError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.strip_prefix("qty:").unwrap_or(s).parse().map(Quantity)
+        s.strip_prefix("qty:").unwrap_or(s).parse().map(Count)
     }
 }
 
@@ -38,7 +38,7 @@ fn start(ctx: &Context) -> HandlerResult {
 }
 
 fn order(ctx: &Context) -> HandlerResult {
-    ctx.dialogue().set(Order::AskedName)?;
+    ctx.dialogue().set(Order::Name)?;
     ctx.reply("What name should the order be under?")
 }
 
@@ -49,15 +49,15 @@ fn name(ctx: &Context) -> HandlerResult {
         format!("Thanks, {name}. How many?"),
         Keyboard::new(vec![buttons.collect()]),
     )?;
-    ctx.dialogue().set(Order::AskedQuantity { name })?;
+    ctx.dialogue().set(Order::Quantity { name })?;
     Ok(())
 }
 
 fn quantity(ctx: &Context) -> HandlerResult {
-    let Some(Order::AskedQuantity { name }) = ctx.dialogue().get() else {
+    let Some(Order::Quantity { name }) = ctx.dialogue().get() else {
         return Ok(());
     };
-    let Some(Quantity(quantity)) = ctx.callback_data() else {
+    let Some(Count(quantity)) = ctx.callback_data() else {
         return Ok(());
     };
     ctx.notify(format!("{quantity} it is"))?;
@@ -68,13 +68,12 @@ fn quantity(ctx: &Context) -> HandlerResult {
             Button::callback("Cancel", "cancel"),
         ]]),
     )?;
-    ctx.dialogue()
-        .set(Order::AskedConfirmation { name, quantity })?;
+    ctx.dialogue().set(Order::Confirmation { name, quantity })?;
     Ok(())
 }
 
 fn confirm(ctx: &Context) -> HandlerResult {
-    let Some(Order::AskedConfirmation { name, quantity }) = ctx.dialogue().get() else {
+    let Some(Order::Confirmation { name, quantity }) = ctx.dialogue().get() else {
         return Ok(());
     };
     ctx.dialogue::<Order>().reset();
@@ -110,10 +109,9 @@ fn fallback(ctx: &Context) -> HandlerResult {
 
 /// The bot: first match wins, so `/cancel` is seen at every step before the step handlers.
 fn router() -> Router {
-    let asked_name = filters::state(|s: &Order| *s == Order::AskedName);
-    let asked_quantity = filters::state(|s: &Order| matches!(s, Order::AskedQuantity { .. }));
-    let asked_confirmation =
-        filters::state(|s: &Order| matches!(s, Order::AskedConfirmation { .. }));
+    let asked_name = filters::state(|s: &Order| *s == Order::Name);
+    let asked_quantity = filters::state(|s: &Order| matches!(s, Order::Quantity { .. }));
+    let asked_confirmation = filters::state(|s: &Order| matches!(s, Order::Confirmation { .. }));
     Router::new()
         .on(
             filters::command("cancel") | filters::callback_eq("cancel"),
@@ -123,7 +121,7 @@ fn router() -> Router {
         .command("order", order)
         .on(asked_name & filters::text() & !filters::any_command(), name)
         .on(
-            asked_quantity.clone() & filters::callback_data::<Quantity>(),
+            asked_quantity.clone() & filters::callback_data::<Count>(),
             quantity,
         )
         .on(

@@ -542,13 +542,16 @@ pub(crate) fn lane_of(update: &Update, seq: &AtomicU64) -> Lane {
     Lane::Alone(seq.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Updates waiting behind a busy chat, each with its in-flight permit.
+type Lanes = HashMap<Lane, VecDeque<(Update, OwnedSemaphorePermit)>>;
+
 /// Per-chat lanes over a semaphore of `max_in_flight` permits: one task per busy chat (so at most
 /// `max_in_flight` tasks), each update holding a permit from submission until its handler finished.
 pub(crate) struct Scheduler {
     engine: Arc<Engine>,
     api: Api,
     permits: Arc<Semaphore>,
-    lanes: Arc<Mutex<HashMap<Lane, VecDeque<(Update, OwnedSemaphorePermit)>>>>,
+    lanes: Arc<Mutex<Lanes>>,
     tasks: Mutex<tokio::task::JoinSet<()>>,
     seq: AtomicU64,
 }

@@ -1,5 +1,6 @@
 //! Routing order, filters, context helpers and dialogues, on the dispatcher without a network
 //! (`Dispatcher::dispatch_detached` returns the queued replies instead of sending them).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The runners against the loopback sandbox: per-chat order under concurrency, the in-flight bound,
 //! shutdown draining, panics, the webhook's dedup and 503, and the blocking runner. Every wait is on an event
 //! (a channel, a counter, the sandbox's state); timeouts are hang guards only.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
