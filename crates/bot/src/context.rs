@@ -260,7 +260,7 @@ pub(crate) struct Pending {
 }
 
 pub(crate) struct Inner {
-    pub(crate) update: Update,
+    pub(crate) update: Arc<Update>,
     pub(crate) bot: Option<Arc<BotInfo>>,
     pub(crate) extensions: Arc<Extensions>,
     pub(crate) api: Api,
@@ -292,7 +292,7 @@ impl std::fmt::Debug for Context {
 
 impl Context {
     pub(crate) fn new(
-        update: Update,
+        update: Arc<Update>,
         bot: Option<Arc<BotInfo>>,
         extensions: Arc<Extensions>,
         api: Api,

@@ -425,6 +425,7 @@ impl Engine {
             outcome = tracing::field::Empty,
             duration_us = tracing::field::Empty,
         );
+        let update = Arc::new(update);
         let for_hooks = update.clone();
         let work = AssertUnwindSafe(self.run_one(update, api, detached))
             .catch_unwind()
@@ -457,7 +458,7 @@ impl Engine {
 
     async fn run_one(
         &self,
-        update: Update,
+        update: Arc<Update>,
         api: &Api,
         detached: Option<&mut Vec<crate::context::Action>>,
     ) -> Result<Outcome, HandlerError> {

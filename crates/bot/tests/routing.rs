@@ -471,3 +471,38 @@ async fn user_state_is_injected_by_type() {
     .state(Greeting("hej"));
     assert_eq!(texts(&d.dispatch_detached(text(1, "x")).await.1), ["hej"]);
 }
+
+/// An anti-flood middleware written with the same tools as handlers: typed state and a queued reply.
+#[derive(Default)]
+struct Flood(Mutex<std::collections::HashMap<UserId, u32>>);
+
+#[tokio::test]
+async fn anti_flood_middleware_stops_a_user_after_three_messages() {
+    let router = Router::new()
+        .middleware(|ctx| {
+            let (Some(flood), Some(user)) = (ctx.state::<Flood>(), ctx.sender_id()) else {
+                return Ok(Flow::Continue);
+            };
+            let mut counts = flood.0.lock().unwrap();
+            let n = counts.entry(user).or_default();
+            *n += 1;
+            match *n {
+                1..=3 => Ok(Flow::Continue),
+                4 => {
+                    ctx.reply("slow down")?;
+                    Ok(Flow::Stop)
+                }
+                _ => Ok(Flow::Stop),
+            }
+        })
+        .on(filters::text(), says("ok"));
+    let d = Dispatcher::new(router)
+        .bot_info(bot())
+        .state(Flood::default());
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.extend(texts(&d.dispatch_detached(text(1, "spam")).await.1));
+    }
+    got.extend(texts(&d.dispatch_detached(text(2, "hi")).await.1));
+    assert_eq!(got, ["ok", "ok", "ok", "slow down", "ok"]);
+}

@@ -411,3 +411,46 @@ fn blocking_runner_refuses_async_handlers() {
         "{err}"
     );
 }
+
+#[test]
+fn blocking_runner_drains_the_handler_in_flight_on_shutdown() {
+    let s = sandbox();
+    let (u, chat) = users(&s, 1)[0];
+    s.user_sends_text(u, chat, "slow").unwrap();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let (release_tx, release) = std::sync::mpsc::channel::<()>();
+    let release = Mutex::new(release);
+    let router = Router::new().on(filters::text(), move |ctx| {
+        let _ = started_tx.send(());
+        let _ = release.lock().unwrap().recv_timeout(GUARD);
+        ctx.reply("done after the stop")
+    });
+    let stop = StopHandle::new();
+    let d = Dispatcher::new(router).blocking_workers(1);
+    let client = blocking_client(&s);
+    let run = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            d.run_blocking(
+                client,
+                PollConfig {
+                    timeout_secs: 1,
+                    ..poll()
+                },
+                stop,
+            )
+        })
+    };
+    started.recv_timeout(GUARD).unwrap();
+    stop.stop();
+    release_tx.send(()).unwrap();
+    let summary = run.join().unwrap().unwrap();
+    assert_eq!(summary.abandoned, 0);
+    assert_eq!(
+        s.world()
+            .messages(chat)
+            .last()
+            .and_then(|m| m.message.text()),
+        Some("done after the stop")
+    );
+}
