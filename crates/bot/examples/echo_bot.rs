@@ -56,6 +56,12 @@ fn main() -> Result<(), botwire_bot::BoxError> {
             Ok(())
         });
     }
+    println!("{}", demo()?);
+    Ok(())
+}
+
+/// The scripted conversation against the embedded sandbox; returns the transcript.
+pub fn demo() -> Result<String, botwire_bot::BoxError> {
     let mut demo = BotTest::start(Dispatcher::new(router()))?;
     let alice = demo.user("Alice");
     demo.start_bot(alice, Some("demo"))?;
@@ -66,6 +72,5 @@ fn main() -> Result<(), botwire_bot::BoxError> {
         serde_json::json!({"reaction": "🔥"}),
     );
     demo.send(alice, "are you still there?")?;
-    println!("{}", demo.finish()?);
-    Ok(())
+    demo.finish()
 }

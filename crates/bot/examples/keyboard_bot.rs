@@ -68,25 +68,33 @@ fn router() -> Router {
 }
 
 fn main() -> Result<(), botwire_bot::BoxError> {
-    let dispatcher = Dispatcher::new(router()).state(Pings::default());
     if std::env::var_os(botwire_max::TOKEN_ENV).is_some() {
         let client = botwire_max::Client::from_env()?;
         let stop = StopHandle::new();
         return tokio::runtime::Runtime::new()?.block_on(async {
             tokio::spawn(botwire_bot::stop_on_signal(stop.clone()));
-            dispatcher
+            dispatcher()
                 .run_polling(client, PollConfig::default(), stop)
                 .await?;
             Ok(())
         });
     }
-    let mut demo = BotTest::start(dispatcher)?;
+    println!("{}", demo()?);
+    Ok(())
+}
+
+fn dispatcher() -> Dispatcher {
+    Dispatcher::new(router()).state(Pings::default())
+}
+
+/// The scripted conversation against the embedded sandbox; returns the transcript.
+pub fn demo() -> Result<String, botwire_bot::BoxError> {
+    let mut demo = BotTest::start(dispatcher())?;
     let alice = demo.user("Alice");
     demo.start_bot(alice, None)?;
     demo.press(alice, "Ping")?;
     demo.press(alice, "Ping")?;
     demo.press(alice, "About")?;
     demo.send(alice, "nice menu")?;
-    println!("{}", demo.finish()?);
-    Ok(())
+    demo.finish()
 }

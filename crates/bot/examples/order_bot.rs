@@ -135,8 +135,8 @@ fn router() -> Router {
         .fallback(fallback)
 }
 
-/// Three customers at once against the embedded sandbox.
-fn demo() -> Result<String, botwire_bot::BoxError> {
+/// Three customers at once against the embedded sandbox; returns the transcript.
+pub fn demo() -> Result<String, botwire_bot::BoxError> {
     let mut shop = BotTest::start(Dispatcher::new(router()))?;
     let (alice, bob, carol) = (shop.user("Alice"), shop.user("Bob"), shop.user("Carol"));
     for user in [alice, bob, carol] {
