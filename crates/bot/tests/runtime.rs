@@ -454,3 +454,42 @@ fn blocking_runner_drains_the_handler_in_flight_on_shutdown() {
         Some("done after the stop")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_whose_handler_never_finished_comes_again_after_a_restart() {
+    let s = sandbox();
+    let (u, chat) = users(&s, 1)[0];
+    s.user_sends_text(u, chat, "important").unwrap();
+    // First process: the handler hangs, the shutdown deadline cancels it (as a crash would end it).
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let hanging = Router::new().on_async(filters::text(), move |_ctx| {
+        let started_tx = started_tx.clone();
+        async move {
+            let _ = started_tx.send(());
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    });
+    let stop = StopHandle::new();
+    let first = Dispatcher::new(hanging).shutdown_deadline(Duration::from_millis(50));
+    let run = tokio::spawn(first.run_polling(client(&s), poll(), stop.clone()));
+    tokio::time::timeout(GUARD, started.recv()).await.unwrap();
+    stop.stop();
+    assert_eq!(run.await.unwrap().unwrap().abandoned, 1);
+    // Second process, from the server's committed position: the batch was never committed.
+    let second =
+        Dispatcher::new(Router::new().on(filters::text(), |ctx| ctx.reply("handled on restart")));
+    let stats = second.stats();
+    let stop = StopHandle::new();
+    let run = tokio::spawn(second.run_polling(client(&s), poll(), stop.clone()));
+    wait_finished(&stats, 1).await;
+    stop.stop();
+    run.await.unwrap().unwrap();
+    assert_eq!(
+        s.world()
+            .messages(chat)
+            .last()
+            .and_then(|m| m.message.text()),
+        Some("handled on restart")
+    );
+}
