@@ -255,35 +255,49 @@ impl MemoryStorage {
 
     fn get_now(&self, key: &DialogueKey) -> Option<Versioned> {
         let now = self.clock.now();
-        let mut inner = self.lock();
-        let expired = inner.map.get(key).map(|e| e.order.0 <= now)?;
+        self.lock().get(key, now)
+    }
+
+    fn write(&self, key: &DialogueKey, value: Value, ttl: Option<Duration>) -> u64 {
+        let now = self.clock.now();
+        self.lock().write(key, value, ttl, now)
+    }
+}
+
+impl MemInner {
+    fn get(&mut self, key: &DialogueKey, now: Duration) -> Option<Versioned> {
+        let expired = self.map.get(key).map(|e| e.order.0 <= now)?;
         if expired {
-            inner.remove(key);
+            self.remove(key);
             return None;
         }
-        inner.map.get(key).map(|e| Versioned {
+        self.map.get(key).map(|e| Versioned {
             value: e.value.clone(),
             version: e.version,
         })
     }
 
-    fn write(&self, key: &DialogueKey, value: Value, ttl: Option<Duration>) -> u64 {
-        let now = self.clock.now();
-        let mut inner = self.lock();
-        let version = inner.map.get(key).map_or(1, |e| e.version + 1);
-        inner.remove(key);
-        while inner.map.len() >= inner.capacity {
+    fn write(
+        &mut self,
+        key: &DialogueKey,
+        value: Value,
+        ttl: Option<Duration>,
+        now: Duration,
+    ) -> u64 {
+        let version = self.map.get(key).map_or(1, |e| e.version + 1);
+        self.remove(key);
+        while self.map.len() >= self.capacity {
             // Expired entries sort first (earliest expiry); otherwise the one closest to expiring goes.
-            let Some(first) = inner.by_expiry.iter().next().map(|(_, k)| *k) else {
+            let Some(first) = self.by_expiry.iter().next().map(|(_, k)| *k) else {
                 break;
             };
-            inner.remove(&first);
+            self.remove(&first);
         }
-        inner.seq += 1;
+        self.seq += 1;
         let expiry = ttl.map_or(Duration::MAX, |t| now.saturating_add(t));
-        let order = (expiry, inner.seq);
-        inner.by_expiry.insert((order, *key));
-        inner.map.insert(
+        let order = (expiry, self.seq);
+        self.by_expiry.insert((order, *key));
+        self.map.insert(
             *key,
             Entry {
                 value,
@@ -293,9 +307,7 @@ impl MemoryStorage {
         );
         version
     }
-}
 
-impl MemInner {
     fn remove(&mut self, key: &DialogueKey) {
         if let Some(e) = self.map.remove(key) {
             self.by_expiry.remove(&(e.order, *key));
@@ -330,16 +342,17 @@ impl Storage for MemoryStorage {
         value: Option<Value>,
         ttl: Option<Duration>,
     ) -> Result<CasOutcome, StorageError> {
-        // One process: the check and the write happen under one lock via get_now + write; per-chat order in the
-        // runner means no two handlers of one chat race here, and the version check guards the rest.
-        let current = self.get_now(key);
+        // The check and the write under one lock: atomic within the process.
+        let now = self.clock.now();
+        let mut inner = self.lock();
+        let current = inner.get(key, now);
         if current.as_ref().map(|v| v.version) != expected {
             return Ok(CasOutcome::Conflict(current));
         }
         Ok(match value {
-            Some(v) => CasOutcome::Written(Some(self.write(key, v, ttl))),
+            Some(v) => CasOutcome::Written(Some(inner.write(key, v, ttl, now))),
             None => {
-                self.lock().remove(key);
+                inner.remove(key);
                 CasOutcome::Written(None)
             }
         })
