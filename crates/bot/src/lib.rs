@@ -68,6 +68,9 @@
 //! # #[cfg(not(feature = "testing"))] fn main() {}
 //! ```
 //!
+//! `BotTest::start_blocking` (with `ureq`) runs the same router on the blocking runner; a router of
+//! plain-function handlers gives the same transcript on both.
+//!
 //! Features: `reqwest` / `ureq` (default clients of botwire-max), `webhook` (the axum runtime), `testing`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -98,5 +101,5 @@ pub use filter::Filter;
 pub use router::{Flow, Router};
 pub use runtime::{
     DEFAULT_DIALOGUE_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_DEADLINE, DispatchStats,
-    Dispatcher, Outcome, RunSummary, stop_on_signal, update_identity,
+    Dispatcher, Outcome, RunSummary, stop_on_signal, stop_on_signal_in_background, update_identity,
 };

@@ -367,6 +367,18 @@ pub async fn stop_on_signal(stop: StopHandle) {
     stop.stop();
 }
 
+/// For the blocking runner: fires `stop` on Ctrl-C or SIGTERM from a background thread (with a small
+/// single-threaded tokio runtime of its own, used only to listen for the signals).
+pub fn stop_on_signal_in_background(stop: StopHandle) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    std::thread::Builder::new()
+        .name("botwire-bot-signals".into())
+        .spawn(move || runtime.block_on(stop_on_signal(stop)))?;
+    Ok(())
+}
+
 /// The identity of an update, for de-duplication and the `update_id` span field: MAX updates carry no id,
 /// so it is built from what names the event (the callback id, the message id, or kind+time+chat+user).
 pub fn update_identity(update: &Update) -> String {

@@ -52,13 +52,27 @@ struct UserState {
     dialog: Option<ChatId>,
 }
 
+enum Runner {
+    Async(tokio::task::JoinHandle<Result<RunSummary, RunError>>),
+    Blocking(std::thread::JoinHandle<Result<RunSummary, RunError>>),
+}
+
+impl Runner {
+    fn is_finished(&self) -> bool {
+        match self {
+            Runner::Async(t) => t.is_finished(),
+            Runner::Blocking(t) => t.is_finished(),
+        }
+    }
+}
+
 /// A bot under test: the sandbox, the dispatcher on long polling in a background runtime, and the transcript.
 pub struct BotTest {
     sandbox: MaxSandbox,
     runtime: tokio::runtime::Runtime,
     stop: StopHandle,
     stats: Arc<DispatchStats>,
-    task: Option<tokio::task::JoinHandle<Result<RunSummary, RunError>>>,
+    task: Option<Runner>,
     pushed: u64,
     users: Vec<UserState>,
     seen: HashMap<ChatId, Vec<(String, String)>>,
@@ -80,10 +94,20 @@ impl BotTest {
     /// Starts a sandbox (its rate limits off, so tests run at full speed) and runs `dispatcher` on long
     /// polling against it.
     pub fn start(dispatcher: Dispatcher) -> Result<Self, BoxError> {
+        Self::start_with(dispatcher, false)
+    }
+
+    /// The same on the blocking runner (`Dispatcher::run_blocking` on ureq, on its own threads): for a
+    /// router of plain-function handlers, to check it behaves the same on both runners.
+    #[cfg(feature = "ureq")]
+    pub fn start_blocking(dispatcher: Dispatcher) -> Result<Self, BoxError> {
+        Self::start_with(dispatcher, true)
+    }
+
+    fn start_with(dispatcher: Dispatcher, blocking: bool) -> Result<Self, BoxError> {
         let sandbox = MaxSandbox::start()?;
         sandbox.faults().limits().enforce(false);
         let config = Config::new(sandbox.token()).with_base_url(sandbox.base_url());
-        let client = Client::new(config, ReqwestTransport::new(TransportConfig::default())?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -95,7 +119,12 @@ impl BotTest {
             jitter_seed: Some(1),
             ..PollConfig::default()
         };
-        let task = runtime.spawn(dispatcher.run_polling(client, poll, stop.clone()));
+        let task = if blocking {
+            Self::spawn_blocking(dispatcher, config, poll, stop.clone())?
+        } else {
+            let client = Client::new(config, ReqwestTransport::new(TransportConfig::default())?);
+            Runner::Async(runtime.spawn(dispatcher.run_polling(client, poll, stop.clone())))
+        };
         Ok(Self {
             sandbox,
             runtime,
@@ -109,6 +138,36 @@ impl BotTest {
             actions: Vec::new(),
             transcript: Vec::new(),
         })
+    }
+
+    #[cfg(feature = "ureq")]
+    fn spawn_blocking(
+        dispatcher: Dispatcher,
+        config: Config,
+        poll: PollConfig,
+        stop: StopHandle,
+    ) -> Result<Runner, BoxError> {
+        let transport = botwire_transport::UreqTransport::new(TransportConfig::default());
+        let client = botwire_max::blocking::Client::new(config, transport);
+        // A short hold, so that `finish` does not wait long for the poll in progress.
+        let poll = PollConfig {
+            timeout_secs: 1,
+            ..poll
+        };
+        let handle = std::thread::Builder::new()
+            .name("botwire-bot-test".into())
+            .spawn(move || dispatcher.run_blocking(client, poll, stop))?;
+        Ok(Runner::Blocking(handle))
+    }
+
+    #[cfg(not(feature = "ureq"))]
+    fn spawn_blocking(
+        _dispatcher: Dispatcher,
+        _config: Config,
+        _poll: PollConfig,
+        _stop: StopHandle,
+    ) -> Result<Runner, BoxError> {
+        Err("the blocking runner needs the `ureq` feature".into())
     }
 
     /// The sandbox (to seed chats, inspect the world, inject faults).
@@ -293,8 +352,14 @@ impl BotTest {
     pub fn finish(mut self) -> Result<String, BoxError> {
         let transcript = self.transcript()?;
         self.stop.stop();
-        if let Some(task) = self.task.take() {
-            self.runtime.block_on(task)??;
+        match self.task.take() {
+            Some(Runner::Async(task)) => drop(self.runtime.block_on(task)??),
+            Some(Runner::Blocking(thread)) => drop(
+                thread
+                    .join()
+                    .map_err(|_| "the blocking runner panicked")??,
+            ),
+            None => {}
         }
         Ok(transcript)
     }

@@ -61,9 +61,7 @@ fn quiz() -> Dispatcher {
     )
 }
 
-#[test]
-fn two_players_at_once() -> Result<(), botwire_bot::BoxError> {
-    let mut test = BotTest::start(quiz())?;
+fn play(mut test: BotTest) -> Result<String, botwire_bot::BoxError> {
     let (ann, ben) = (test.user("Ann"), test.user("Ben"));
     test.start_bot(ann, Some("from-ad"))?;
     test.send(ann, "/quiz")?;
@@ -73,6 +71,22 @@ fn two_players_at_once() -> Result<(), botwire_bot::BoxError> {
     test.send(ann, "blue")?;
     test.send(ben, "Blue")?;
     test.press(ben, "Paris")?; // the old keyboard: no question is open any more
-    insta::assert_snapshot!(test.finish()?);
+    test.finish()
+}
+
+#[test]
+fn two_players_at_once() -> Result<(), botwire_bot::BoxError> {
+    insta::assert_snapshot!(play(BotTest::start(quiz())?)?);
+    Ok(())
+}
+
+/// The same router on the blocking runner tells the same story.
+#[cfg(feature = "ureq")]
+#[test]
+fn two_players_at_once_on_the_blocking_runner() -> Result<(), botwire_bot::BoxError> {
+    insta::assert_snapshot!(
+        "two_players_at_once",
+        play(BotTest::start_blocking(quiz())?)?
+    );
     Ok(())
 }
