@@ -54,6 +54,7 @@ struct UserState {
 
 enum Runner {
     Async(tokio::task::JoinHandle<Result<RunSummary, RunError>>),
+    #[cfg_attr(not(feature = "ureq"), allow(dead_code))] // built only by `start_blocking`
     Blocking(std::thread::JoinHandle<Result<RunSummary, RunError>>),
 }
 
