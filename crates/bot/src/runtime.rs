@@ -116,7 +116,7 @@ impl DispatchStats {
 /// What a runner did before it stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunSummary {
-    /// Updates received (submitted to handlers).
+    /// Updates received (long polling: handed out by the poller; webhook: accepted with a `200`).
     pub received: u64,
     /// Updates still unfinished when the shutdown deadline passed (their handlers were cancelled).
     pub abandoned: usize,

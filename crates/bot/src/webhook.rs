@@ -208,6 +208,9 @@ impl Dispatcher {
             tokio::spawn(async move {
                 let scheduler = Scheduler::new(engine, api);
                 let mut received = 0u64;
+                let mut dropped = 0usize;
+                // Set when the stop is first seen: the end of the drain.
+                let mut until: Option<tokio::time::Instant> = None;
                 loop {
                     // Drain what was accepted before the stop: each of those got its 200.
                     let next = tokio::select! {
@@ -217,9 +220,32 @@ impl Dispatcher {
                     };
                     let Some(update) = next else { break };
                     received += 1;
-                    scheduler.submit(update).await;
+                    let submit = scheduler.submit(update);
+                    tokio::pin!(submit);
+                    if until.is_none() {
+                        tokio::select! {
+                            () = &mut submit => continue,
+                            () = stop.stopped() => {
+                                until = Some(tokio::time::Instant::now() + deadline);
+                            }
+                        }
+                    }
+                    let limit =
+                        *until.get_or_insert_with(|| tokio::time::Instant::now() + deadline);
+                    if tokio::time::timeout_at(limit, &mut submit).await.is_err() {
+                        // No slot freed before the deadline: this update and the rest of the queue are dropped.
+                        dropped += 1;
+                        while rx.try_recv().is_ok() {
+                            received += 1;
+                            dropped += 1;
+                        }
+                        break;
+                    }
                 }
-                let abandoned = scheduler.drain(deadline).await;
+                let left = until.map_or(deadline, |u| {
+                    u.saturating_duration_since(tokio::time::Instant::now())
+                });
+                let abandoned = scheduler.drain(left).await + dropped;
                 RunSummary {
                     received,
                     abandoned,

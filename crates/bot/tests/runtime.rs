@@ -493,3 +493,40 @@ async fn an_update_whose_handler_never_finished_comes_again_after_a_restart() {
         Some("handled on restart")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_shutdown_does_not_hang_on_a_stuck_handler() {
+    let s = sandbox();
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let router = Router::new().on_async(filters::text(), move |_ctx| {
+        let started_tx = started_tx.clone();
+        async move {
+            let _ = started_tx.send(());
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    });
+    let d = Dispatcher::new(router)
+        .max_in_flight(1)
+        .shutdown_deadline(Duration::from_millis(100));
+    let options = WebhookOptions::new(WebhookConfig::without_secret()).queue_capacity(4);
+    let app = d.webhook_app(client(&s), options).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, app.router()).into_future());
+    let http = ReqwestTransport::new(TransportConfig::default()).unwrap();
+    for (chat, text) in [(1, "a"), (2, "b"), (3, "c")] {
+        let request = http::Request::post(url.clone())
+            .body(delivery(chat, text).into_bytes())
+            .unwrap();
+        let status = botwire_max::AsyncTransport::execute(&http, request)
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+    tokio::time::timeout(GUARD, started.recv()).await.unwrap();
+    server.abort();
+    let summary = tokio::time::timeout(GUARD, app.shutdown()).await.unwrap();
+    assert_eq!((summary.received, summary.abandoned), (3, 3));
+}
