@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use botwire_core_types::max::{ChatId, Update, UserId};
+use botwire_core_types::max::{ChatId, ChatType, Update, UserId};
 use serde_json::Value;
 
 use crate::error::BoxError;
@@ -23,10 +23,47 @@ pub struct DialogueKey {
     pub user_id: UserId,
 }
 
+/// The user of a one-to-one dialog update (the dialog is the conversation with that user), `None` for
+/// group chats, channels and updates that name no user.
+pub(crate) fn dialog_user(update: &Update) -> Option<UserId> {
+    match update {
+        Update::MessageCreated(u) => {
+            let m = u.message.as_ref()?;
+            (m.recipient.chat_type == ChatType::Dialog).then_some(m.sender.as_ref()?.user_id)
+        }
+        Update::MessageEdited(u) => {
+            let m = u.message.as_ref()?;
+            (m.recipient.chat_type == ChatType::Dialog).then_some(m.sender.as_ref()?.user_id)
+        }
+        Update::MessageCallback(u) => {
+            let group = u.message.as_ref().is_some_and(|m| {
+                m.recipient.chat_id.is_some() && m.recipient.chat_type != ChatType::Dialog
+            });
+            (!group).then_some(u.callback.user.user_id)
+        }
+        Update::BotStarted(u) => Some(u.user.user_id),
+        Update::BotStopped(u)
+        | Update::DialogCleared(u)
+        | Update::DialogRemoved(u)
+        | Update::DialogUnmuted(u) => Some(u.user.user_id),
+        Update::DialogMuted(u) => Some(u.user.user_id),
+        _ => None,
+    }
+}
+
 impl DialogueKey {
-    /// The key of an update that names both a chat and a user (for a callback without a chat id, the
-    /// presser's id stands for the dialog).
+    /// The key of an update that names a user in a chat.
+    ///
+    /// In a one-to-one dialog the key is the user's: `chat_id` is `ChatId(user_id)`, because callbacks from
+    /// dialogs have been seen without the dialog's chat id, and a text and a button press of one user must
+    /// share their conversation. In group chats it is (chat, user).
     pub fn of(update: &Update) -> Option<Self> {
+        if let Some(user) = dialog_user(update) {
+            return Some(Self {
+                chat_id: ChatId(user.get()),
+                user_id: user,
+            });
+        }
         let (chat, user) = match update {
             Update::MessageCreated(u) => {
                 let m = u.message.as_ref()?;
@@ -36,20 +73,10 @@ impl DialogueKey {
                 let m = u.message.as_ref()?;
                 (m.recipient.chat_id?, m.sender.as_ref()?.user_id)
             }
-            Update::MessageCallback(u) => {
-                let user = u.callback.user.user_id;
-                let chat = u
-                    .message
-                    .as_ref()
-                    .and_then(|m| m.recipient.chat_id)
-                    .unwrap_or(ChatId(user.get()));
-                (chat, user)
-            }
-            Update::BotStarted(u) => (u.chat_id, u.user.user_id),
-            Update::BotStopped(u)
-            | Update::DialogCleared(u)
-            | Update::DialogRemoved(u)
-            | Update::DialogUnmuted(u) => (u.chat_id, u.user.user_id),
+            Update::MessageCallback(u) => (
+                u.message.as_ref().and_then(|m| m.recipient.chat_id)?,
+                u.callback.user.user_id,
+            ),
             _ => return None,
         };
         Some(Self {

@@ -543,14 +543,16 @@ pub(crate) enum Lane {
 }
 
 pub(crate) fn lane_of(update: &Update, seq: &AtomicU64) -> Lane {
+    // A dialog is one user's lane, whether or not the update names the dialog's chat id (callbacks from
+    // dialogs may not), so a press and a text of one user never run concurrently.
+    if let Some(user) = crate::dialogue::dialog_user(update) {
+        return Lane::User(user.get());
+    }
     if let Some(chat) = update.chat_id() {
         return Lane::Chat(chat.0);
     }
     if let Some(key) = crate::dialogue::DialogueKey::of(update) {
         return Lane::User(key.user_id.get());
-    }
-    if let Update::MessageCallback(u) = update {
-        return Lane::User(u.callback.user.user_id.get());
     }
     Lane::Alone(seq.fetch_add(1, Ordering::Relaxed))
 }

@@ -506,3 +506,31 @@ async fn anti_flood_middleware_stops_a_user_after_three_messages() {
     got.extend(texts(&d.dispatch_detached(text(2, "hi")).await.1));
     assert_eq!(got, ["ok", "ok", "ok", "slow down", "ok"]);
 }
+
+#[tokio::test]
+async fn a_press_without_a_chat_id_continues_the_dialog_of_its_user() {
+    let router = signup_router().on(filters::callback_eq("skip"), |ctx| {
+        let state = ctx.dialogue::<Signup>().get();
+        ctx.dialogue().set(Signup::Age {
+            name: "anonymous".into(),
+        })?;
+        ctx.notify(format!("{state:?}"))
+    });
+    let d = Dispatcher::new(router).bot_info(bot());
+    d.dispatch_detached(text(1, "/signup")).await;
+    // As observed from private dialogs: the callback has no message (hence no chat id).
+    let bare: Update = serde_json::from_value(json!({
+        "update_type": "message_callback", "timestamp": 2,
+        "callback": {"timestamp": 2, "callback_id": "cb.1", "payload": "skip",
+                     "user": {"user_id": 1, "first_name": "U", "is_bot": false}}
+    }))
+    .unwrap();
+    assert_eq!(
+        texts(&d.dispatch_detached(bare).await.1),
+        ["answer:Some(Name)"]
+    );
+    assert_eq!(
+        texts(&d.dispatch_detached(text(1, "30")).await.1),
+        ["anonymous is 30"]
+    );
+}
