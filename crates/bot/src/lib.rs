@@ -45,7 +45,7 @@
 //!
 //! Plain-function handlers (`fn(&Context) -> HandlerResult`) do no I/O themselves: they queue replies, which
 //! the runner sends. So one router definition runs on the async runners and on the blocking runner
-//! ([`Dispatcher::run_blocking`], no tokio). Async handlers ([`Router::on_async`]) may call the API directly
+//! ([`Dispatcher::run_blocking`], no tokio runtime). Async handlers ([`Router::on_async`]) may call the API directly
 //! ([`Context::api`]) and run on the async runners only.
 //!
 //! # Testing a bot with insta (feature `testing`)
