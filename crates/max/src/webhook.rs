@@ -327,7 +327,7 @@ pub fn parse_delivery(
 #[cfg(feature = "webhook")]
 mod server;
 #[cfg(feature = "webhook")]
-pub use server::{ServerLimits, delivery_router, router, serve, serve_with_shutdown};
+pub use server::{ServerLimits, delivery_router, receive, router, serve, serve_with_shutdown};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // test code: a panic is the failure report

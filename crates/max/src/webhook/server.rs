@@ -108,21 +108,42 @@ where
     H: Fn(Delivery) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
-    // The body stays unread until the secret checked out: an unauthenticated client cannot make us buffer it.
-    if let Err(rejection) = check_headers(&headers, &shared.config) {
-        tracing::warn!(%rejection, "webhook delivery rejected");
-        return (rejection.status(), rejection.to_string()).into_response();
+    match receive(&headers, body, &shared.config).await {
+        Ok(delivery) => {
+            tokio::spawn((shared.handler)(delivery));
+            StatusCode::OK.into_response()
+        }
+        Err(answer) => answer,
     }
-    let limit = shared.config.get_max_body_bytes();
+}
+
+/// Receives one delivery in a handler of your own (any axum router; the bot framework's runtime uses it): the
+/// headers first ([`check_headers`]: the secret, the content type, an announced size), the body only after
+/// the secret checked out and only up to the cap, then [`parse_body`].
+///
+/// `Ok` is the delivery — an update, or [`Delivery::Malformed`], which you should report and answer `200`
+/// (MAX would otherwise redeliver it, broken every time). `Err` is the answer to send as it is: `401`, `415`,
+/// `413`, `408` (the body stalled past [`serve`]'s body timeout) or `400` (the body broke off).
+pub async fn receive(
+    headers: &HeaderMap,
+    body: Body,
+    config: &WebhookConfig,
+) -> Result<Delivery, Response> {
+    // The body stays unread until the secret checked out: an unauthenticated client cannot make us buffer it.
+    if let Err(rejection) = check_headers(headers, config) {
+        tracing::warn!(%rejection, "webhook delivery rejected");
+        return Err((rejection.status(), rejection.to_string()).into_response());
+    }
+    let limit = config.get_max_body_bytes();
     let bytes = match http_body_util::Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
             let (status, text) = body_error(&*error);
             tracing::warn!(%status, reason = text, "webhook delivery body not read");
-            return (status, text).into_response();
+            return Err((status, text).into_response());
         }
     };
-    match parse_body(&bytes, &shared.config) {
+    match parse_body(&bytes, config) {
         Ok(delivery) => {
             match &delivery {
                 Delivery::Update(update) => {
@@ -136,12 +157,11 @@ where
                     tracing::debug!(bytes = bytes.len(), error = %m.error, "webhook delivery accepted as malformed");
                 }
             }
-            tokio::spawn((shared.handler)(delivery));
-            StatusCode::OK.into_response()
+            Ok(delivery)
         }
         Err(rejection) => {
             tracing::warn!(%rejection, "webhook delivery rejected");
-            (rejection.status(), rejection.to_string()).into_response()
+            Err((rejection.status(), rejection.to_string()).into_response())
         }
     }
 }

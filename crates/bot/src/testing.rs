@@ -1,0 +1,391 @@
+//! Testing a bot (feature `testing`): run the dispatcher against the in-process MAX sandbox, act as users,
+//! and snapshot the transcript with `insta`.
+//!
+//! Each action (`start_bot`, `send`, `press`) queues one update in the sandbox; [`BotTest::settle`] waits
+//! until the dispatcher finished every queued update (an event, not a sleep) and appends what happened to the
+//! transcript: first the users' actions since the last settle in the order they were made, then, user by
+//! user in the order they were created, what the bot did in their dialog (new messages with their buttons,
+//! edits, deletions, callback notifications). Ids and timestamps never appear, so a transcript is the same on
+//! every run even when several users act at once.
+//!
+//! ```no_run
+//! use botwire_bot::testing::BotTest;
+//! use botwire_bot::{Dispatcher, Router, filters};
+//!
+//! #[test]
+//! fn greets() -> Result<(), botwire_bot::BoxError> {
+//!     let router = Router::new().command("start", |ctx| ctx.reply("Hi!"));
+//!     let mut test = BotTest::start(Dispatcher::new(router))?;
+//!     let alice = test.user("Alice");
+//!     test.start_bot(alice, None)?;
+//!     insta::assert_snapshot!(test.finish()?, @r"
+//!     Alice starts the bot
+//!       Bot → Alice: Hi!
+//!     ");
+//!     Ok(())
+//! }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use botwire_core_types::max::{Attachment, Button, ChatId, Message, User};
+use botwire_max::polling::{PollConfig, StopHandle};
+use botwire_max::{Client, Config};
+use botwire_sandbox::MaxSandbox;
+use botwire_transport::{ReqwestTransport, TransportConfig};
+
+use crate::error::{BoxError, RunError};
+use crate::runtime::{DispatchStats, Dispatcher, RunSummary};
+
+/// Longest wait for the bot to finish the queued updates: a hang guard, not a speed requirement.
+pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A user the test acts as (an index into the test's users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestUser(usize);
+
+struct UserState {
+    name: String,
+    user: User,
+    dialog: Option<ChatId>,
+}
+
+enum Runner {
+    Async(tokio::task::JoinHandle<Result<RunSummary, RunError>>),
+    #[cfg_attr(not(feature = "ureq"), allow(dead_code))] // built only by `start_blocking`
+    Blocking(std::thread::JoinHandle<Result<RunSummary, RunError>>),
+}
+
+impl Runner {
+    fn is_finished(&self) -> bool {
+        match self {
+            Runner::Async(t) => t.is_finished(),
+            Runner::Blocking(t) => t.is_finished(),
+        }
+    }
+}
+
+/// A bot under test: the sandbox, the dispatcher on long polling in a background runtime, and the transcript.
+pub struct BotTest {
+    sandbox: MaxSandbox,
+    runtime: tokio::runtime::Runtime,
+    stop: StopHandle,
+    stats: Arc<DispatchStats>,
+    task: Option<Runner>,
+    pushed: u64,
+    users: Vec<UserState>,
+    seen: HashMap<ChatId, Vec<(String, String)>>,
+    presses: Vec<(usize, String, usize)>,
+    actions: Vec<String>,
+    transcript: Vec<String>,
+}
+
+impl std::fmt::Debug for BotTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotTest")
+            .field("pushed", &self.pushed)
+            .field("users", &self.users.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BotTest {
+    /// Starts a sandbox (its rate limits off, so tests run at full speed) and runs `dispatcher` on long
+    /// polling against it.
+    pub fn start(dispatcher: Dispatcher) -> Result<Self, BoxError> {
+        Self::start_with(dispatcher, false)
+    }
+
+    /// The same on the blocking runner (`Dispatcher::run_blocking` on ureq, on its own threads): for a
+    /// router of plain-function handlers, to check it behaves the same on both runners.
+    #[cfg(feature = "ureq")]
+    pub fn start_blocking(dispatcher: Dispatcher) -> Result<Self, BoxError> {
+        Self::start_with(dispatcher, true)
+    }
+
+    fn start_with(dispatcher: Dispatcher, blocking: bool) -> Result<Self, BoxError> {
+        let sandbox = MaxSandbox::start()?;
+        sandbox.faults().limits().enforce(false);
+        let config = Config::new(sandbox.token()).with_base_url(sandbox.base_url());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let stop = StopHandle::new();
+        let stats = dispatcher.stats();
+        let poll = PollConfig {
+            min_interval: Duration::ZERO,
+            jitter_seed: Some(1),
+            ..PollConfig::default()
+        };
+        let task = if blocking {
+            Self::spawn_blocking(dispatcher, config, poll, stop.clone())?
+        } else {
+            let client = Client::new(config, ReqwestTransport::new(TransportConfig::default())?);
+            Runner::Async(runtime.spawn(dispatcher.run_polling(client, poll, stop.clone())))
+        };
+        Ok(Self {
+            sandbox,
+            runtime,
+            stop,
+            stats,
+            task: Some(task),
+            pushed: 0,
+            users: Vec::new(),
+            seen: HashMap::new(),
+            presses: Vec::new(),
+            actions: Vec::new(),
+            transcript: Vec::new(),
+        })
+    }
+
+    #[cfg(feature = "ureq")]
+    fn spawn_blocking(
+        dispatcher: Dispatcher,
+        config: Config,
+        poll: PollConfig,
+        stop: StopHandle,
+    ) -> Result<Runner, BoxError> {
+        let transport = botwire_transport::UreqTransport::new(TransportConfig::default());
+        let client = botwire_max::blocking::Client::new(config, transport);
+        // A short hold, so that `finish` does not wait long for the poll in progress.
+        let poll = PollConfig {
+            timeout_secs: 1,
+            ..poll
+        };
+        let handle = std::thread::Builder::new()
+            .name("botwire-bot-test".into())
+            .spawn(move || dispatcher.run_blocking(client, poll, stop))?;
+        Ok(Runner::Blocking(handle))
+    }
+
+    #[cfg(not(feature = "ureq"))]
+    fn spawn_blocking(
+        _dispatcher: Dispatcher,
+        _config: Config,
+        _poll: PollConfig,
+        _stop: StopHandle,
+    ) -> Result<Runner, BoxError> {
+        Err("the blocking runner needs the `ureq` feature".into())
+    }
+
+    /// The sandbox (to seed chats, inspect the world, inject faults).
+    pub fn sandbox(&self) -> &MaxSandbox {
+        &self.sandbox
+    }
+
+    /// The dispatcher's counters.
+    pub fn stats(&self) -> &DispatchStats {
+        &self.stats
+    }
+
+    /// Adds a user.
+    pub fn user(&mut self, name: &str) -> TestUser {
+        let user = self.sandbox.add_user(name);
+        self.users.push(UserState {
+            name: name.to_owned(),
+            user,
+            dialog: None,
+        });
+        TestUser(self.users.len() - 1)
+    }
+
+    /// The user as the sandbox knows them.
+    pub fn user_info(&self, user: TestUser) -> &User {
+        &self.users[user.0].user
+    }
+
+    /// The user presses Start (through a deep link when `payload` is given).
+    pub fn start_bot(&mut self, user: TestUser, payload: Option<&str>) -> Result<(), BoxError> {
+        let id = self.users[user.0].user.user_id;
+        let chat = self.sandbox.user_starts_bot(id, payload)?;
+        self.users[user.0].dialog = Some(chat);
+        self.seen.entry(chat).or_default();
+        self.acted(match payload {
+            Some(p) => format!(
+                "{} starts the bot (deep link \"{p}\")",
+                self.users[user.0].name
+            ),
+            None => format!("{} starts the bot", self.users[user.0].name),
+        });
+        Ok(())
+    }
+
+    /// The user writes `text` in their dialog with the bot (starting it first if needed).
+    pub fn send(&mut self, user: TestUser, text: &str) -> Result<(), BoxError> {
+        let chat = self.dialog_of(user)?;
+        let id = self.users[user.0].user.user_id;
+        self.sandbox.user_sends_text(id, chat, text)?;
+        self.acted(format!("{}: {text}", self.users[user.0].name));
+        Ok(())
+    }
+
+    /// The user presses the callback button labelled `label` on the newest bot message that has one. Settles
+    /// first, so the button the bot just sent is there.
+    pub fn press(&mut self, user: TestUser, label: &str) -> Result<(), BoxError> {
+        self.settle()?;
+        let chat = self.dialog_of(user)?;
+        let found = {
+            let world = self.sandbox.world();
+            let bot = world.bot_id();
+            world
+                .messages(chat)
+                .iter()
+                .rev()
+                .filter(|m| m.author == bot)
+                .find_map(|m| {
+                    let payload = buttons(&m.message).into_iter().find_map(|b| match b {
+                        Button::Callback(c) if c.text == label => Some(c.payload.clone()),
+                        _ => None,
+                    })?;
+                    Some((m.message.mid()?.to_owned(), payload))
+                })
+        };
+        let (mid, payload) =
+            found.ok_or_else(|| format!("no bot message with a button {label:?} for this user"))?;
+        let id = self.users[user.0].user.user_id;
+        let callback = self.sandbox.user_presses_button(id, &mid, &payload)?;
+        self.presses.push((user.0, callback.callback_id, 0));
+        self.acted(format!("{} presses [{label}]", self.users[user.0].name));
+        Ok(())
+    }
+
+    /// MAX sends an update of a type this SDK does not know (`update_type` plus `fields`).
+    pub fn push_unknown(&mut self, update_type: &str, fields: serde_json::Value) {
+        self.sandbox.push_unknown_update(update_type, fields);
+        self.acted(format!(
+            "(MAX sends an update of unknown type {update_type})"
+        ));
+    }
+
+    /// The user's dialog with the bot (created when needed).
+    pub fn dialog(&mut self, user: TestUser) -> Result<ChatId, BoxError> {
+        self.dialog_of(user)
+    }
+
+    fn dialog_of(&mut self, user: TestUser) -> Result<ChatId, BoxError> {
+        if let Some(c) = self.users[user.0].dialog {
+            return Ok(c);
+        }
+        let id = self.users[user.0].user.user_id;
+        let chat = self.sandbox.world().add_dialog(id)?;
+        self.users[user.0].dialog = Some(chat);
+        self.seen.entry(chat).or_default();
+        Ok(chat)
+    }
+
+    fn acted(&mut self, line: String) {
+        self.pushed += 1;
+        self.actions.push(line);
+    }
+
+    /// Waits until the bot finished every update queued so far, then appends the new actions and the bot's
+    /// doings to the transcript.
+    pub fn settle(&mut self) -> Result<(), BoxError> {
+        if !self.stats.wait_finished(self.pushed, SETTLE_TIMEOUT) {
+            return Err(format!(
+                "the bot finished {} of {} updates within {SETTLE_TIMEOUT:?}",
+                self.stats.finished(),
+                self.pushed
+            )
+            .into());
+        }
+        if let Some(task) = &self.task
+            && task.is_finished()
+        {
+            return Err("the dispatcher stopped".into());
+        }
+        self.transcript.append(&mut self.actions);
+        let world = self.sandbox.world();
+        let bot = world.bot_id();
+        for (index, user) in self.users.iter().enumerate() {
+            let Some(chat) = user.dialog else { continue };
+            let now: Vec<(String, String)> = world
+                .messages(chat)
+                .iter()
+                .filter(|m| m.author == bot)
+                .filter_map(|m| Some((m.message.mid()?.to_owned(), render(&m.message))))
+                .collect();
+            let before = self.seen.entry(chat).or_default();
+            for (mid, text) in before.iter() {
+                match now.iter().find(|(m, _)| m == mid) {
+                    None => self
+                        .transcript
+                        .push(format!("  Bot deletes for {}: {text}", user.name)),
+                    Some((_, new)) if new != text => self
+                        .transcript
+                        .push(format!("  Bot edits for {}: {new}", user.name)),
+                    Some(_) => {}
+                }
+            }
+            for (mid, text) in &now {
+                if !before.iter().any(|(m, _)| m == mid) {
+                    self.transcript
+                        .push(format!("  Bot → {}: {text}", user.name));
+                }
+            }
+            *before = now;
+            for (who, callback_id, shown) in &mut self.presses {
+                if *who != index {
+                    continue;
+                }
+                if let Some(state) = world.callback(callback_id) {
+                    for note in state.notifications.iter().skip(*shown) {
+                        self.transcript
+                            .push(format!("  (notification for {}: {note})", user.name));
+                    }
+                    *shown = state.notifications.len();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles and returns the transcript so far, one line per event.
+    pub fn transcript(&mut self) -> Result<String, BoxError> {
+        self.settle()?;
+        Ok(self.transcript.join("\n"))
+    }
+
+    /// Settles, stops the dispatcher (draining it) and returns the transcript.
+    pub fn finish(mut self) -> Result<String, BoxError> {
+        let transcript = self.transcript()?;
+        self.stop.stop();
+        match self.task.take() {
+            Some(Runner::Async(task)) => drop(self.runtime.block_on(task)??),
+            Some(Runner::Blocking(thread)) => drop(
+                thread
+                    .join()
+                    .map_err(|_| "the blocking runner panicked")??,
+            ),
+            None => {}
+        }
+        Ok(transcript)
+    }
+}
+
+fn buttons(message: &Message) -> Vec<&Button> {
+    message
+        .attachments()
+        .iter()
+        .filter_map(|a| match a {
+            Attachment::InlineKeyboard(kb) => Some(kb.payload.buttons.iter().flatten()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn render(message: &Message) -> String {
+    let mut line = message.text().unwrap_or("").to_owned();
+    let labels: Vec<&str> = buttons(message)
+        .into_iter()
+        .filter_map(Button::text)
+        .collect();
+    if !labels.is_empty() {
+        line.push_str(&format!("  [{}]", labels.join(" | ")));
+    }
+    line
+}
