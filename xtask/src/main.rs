@@ -32,7 +32,12 @@ cargo xtask <task>
 ";
 
 /// Crates whose backend features must build alone and together.
-const FEATURE_CRATES: &[&str] = &["botwire-transport", "botwire-max", "botwire-onebot"];
+const FEATURE_CRATES: &[&str] = &[
+    "botwire-transport",
+    "botwire-max",
+    "botwire-onebot",
+    "botwire-bot",
+];
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
