@@ -62,24 +62,13 @@ impl Config {
 
     /// [`Config::from_env`] over any source of variables.
     fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let token = var(TOKEN_ENV)
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty());
-        let config = token.map(Self::new).ok_or_else(|| {
-            Error::Config(format!("the environment variable {TOKEN_ENV} is not set"))
-        })?;
-        match var(BASE_URL_ENV) {
-            Some(url) if !url.trim().is_empty() => {
-                let url = url.trim();
-                if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    return Err(Error::Config(format!(
-                        "{BASE_URL_ENV} must be an http:// or https:// URL"
-                    )));
-                }
-                Ok(config.with_base_url(url))
-            }
-            _ => Ok(config),
-        }
+        let (token, url) = botwire_transport::env::token_and_base_url(var, TOKEN_ENV, BASE_URL_ENV)
+            .map_err(Error::Config)?;
+        let config = Self::new(token);
+        Ok(match url {
+            Some(url) => config.with_base_url(url),
+            None => config,
+        })
     }
 
     /// Sends requests to another base URL (a proxy, a test server, the sandbox). A trailing `/` is dropped.

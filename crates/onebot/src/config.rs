@@ -5,6 +5,10 @@ use crate::Error;
 /// The environment variable [`Config::from_env`] reads the API token from.
 pub const TOKEN_ENV: &str = "ONEBOT_API_TOKEN";
 
+/// The environment variable [`Config::from_env`] reads an optional base URL from (a sister platform's
+/// `…/api/v1`, the URL `botwire-sandbox` prints, a proxy); unset or blank means onebot.tech.
+pub const BASE_URL_ENV: &str = "ONEBOT_BASE_URL";
+
 /// A platform that serves this API. They share methods, parameters and shapes; only the host differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -72,10 +76,21 @@ impl Config {
         }
     }
 
-    /// Reads the token from `ONEBOT_API_TOKEN`; fails with [`Error::Config`] when unset or blank.
+    /// Reads the token from `ONEBOT_API_TOKEN` and, when set, the base URL from `ONEBOT_BASE_URL` (so a bot is
+    /// pointed at a sister platform or the sandbox without code changes); fails with [`Error::Config`] when the
+    /// token is unset or blank, or the base URL is not an `http://` or `https://` URL.
     pub fn from_env() -> Result<Self, Error> {
-        Token::from_env(TOKEN_ENV).map(Self::new).ok_or_else(|| {
-            Error::Config(format!("the environment variable {TOKEN_ENV} is not set"))
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any source of variables.
+    fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let (token, url) = botwire_transport::env::token_and_base_url(var, TOKEN_ENV, BASE_URL_ENV)
+            .map_err(Error::Config)?;
+        let config = Self::new(token);
+        Ok(match url {
+            Some(url) => config.with_base_url(url),
+            None => config,
         })
     }
 
@@ -100,5 +115,35 @@ impl Config {
     /// The API token.
     pub fn token(&self) -> &Token {
         &self.token
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn from_env_reads_the_token_and_an_optional_base_url() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let cfg = Config::from_lookup(vars(&[(TOKEN_ENV, "t0k")])).unwrap();
+        assert_eq!(cfg.base_url(), Platform::OneBot.base_url());
+        let cfg = Config::from_lookup(vars(&[
+            (TOKEN_ENV, "t0k"),
+            (BASE_URL_ENV, "http://127.0.0.1:9000/api/v1/"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.base_url(), "http://127.0.0.1:9000/api/v1");
+        let err = Config::from_lookup(vars(&[(TOKEN_ENV, "s3cret"), (BASE_URL_ENV, "ftp://x")]))
+            .unwrap_err();
+        assert!(err.to_string().contains(BASE_URL_ENV), "{err}");
+        assert!(!format!("{err} {err:?}").contains("s3cret"));
+        assert!(Config::from_lookup(vars(&[])).is_err());
     }
 }

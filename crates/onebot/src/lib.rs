@@ -39,6 +39,6 @@ pub use botwire_transport::{AsyncTransport, BlockingTransport, HttpRequest, Http
 #[cfg(feature = "reqwest")]
 pub use client::DefaultTransport;
 pub use client::{Client, blocking};
-pub use config::{Config, Platform, TOKEN_ENV};
+pub use config::{BASE_URL_ENV, Config, Platform, TOKEN_ENV};
 pub use endpoint::Endpoint;
 pub use error::Error;

@@ -55,6 +55,7 @@ use std::sync::Arc;
 mod client_macros;
 mod config;
 mod describe;
+pub mod env;
 mod error;
 mod jitter;
 mod redact;
