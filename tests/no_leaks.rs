@@ -11,9 +11,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use botwire_core_types::max::NewMessageBody;
@@ -94,44 +92,6 @@ fn assert_chain_clean(err: &(dyn std::error::Error + 'static), case: &str) {
 
 // ------------------------------------------------------------------------------------ captured logs
 
-/// Everything `tracing` writes while the guard lives on this thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 // ------------------------------------------------------------------------------------ MAX echoes the token
 
 both_backends!(
@@ -140,8 +100,8 @@ both_backends!(
     max_blocking,
     max_async,
     |sb, client| {
-        let logs = Captured::default();
-        let _guard = logs.install();
+        let logs = CapturedLog::default();
+        let _guard = logs.install("trace");
         let mut checked = 0;
         for (form, echo) in echoes() {
             // The platform's own answer to a bad token, quoting it.
@@ -211,8 +171,8 @@ both_backends!(
     onebot_blocking,
     onebot_async,
     |sb, client| {
-        let logs = Captured::default();
-        let _guard = logs.install();
+        let logs = CapturedLog::default();
+        let _guard = logs.install("trace");
         for (form, echo) in echoes() {
             // OneBot's HTML 404 page quotes the request line, `?api_token=…` with it.
             let page = format!(
@@ -373,8 +333,8 @@ fn update_json() -> String {
 fn the_pollers_warnings_never_quote_the_token() {
     let sb = max_sandbox().unwrap();
     let client = max_blocking(&sb);
-    let logs = Captured::default();
-    let _guard = logs.install();
+    let logs = CapturedLog::default();
+    let _guard = logs.install("trace");
     for (_, echo) in echoes() {
         sb.faults().push(Fault::Status(
             503,

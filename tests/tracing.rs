@@ -3,45 +3,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use botwire_max::types::{ChatId, NewMessageBody};
 use botwire_sandbox::{Fault, MaxSandbox, OneBotSandbox};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Everything the subscriber writes, kept for the assertions.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use botwire_tests::CapturedLog;
 
 /// Runs `f` with the filter the README documents, `botwire=debug`, and returns the log lines.
 fn logged(f: impl FnOnce()) -> String {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new("botwire=debug"))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    let log = CapturedLog::default();
+    {
+        let _guard = log.install("botwire=debug");
+        f();
+    }
+    log.text()
 }
 
 fn assert_no_token(log: &str, token: &str) {
