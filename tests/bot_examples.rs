@@ -2,15 +2,15 @@
 //! files are included as modules, so this is the code the examples run.
 
 #[allow(dead_code)]
-#[path = "../examples/echo_bot.rs"]
+#[path = "../crates/examples/examples/echo_bot.rs"]
 mod echo_bot;
 
 #[allow(dead_code)]
-#[path = "../examples/keyboard_bot.rs"]
+#[path = "../crates/examples/examples/keyboard_bot.rs"]
 mod keyboard_bot;
 
 #[allow(dead_code)]
-#[path = "../examples/order_bot.rs"]
+#[path = "../crates/examples/examples/order_bot.rs"]
 mod order_bot;
 
 #[test]

@@ -2,7 +2,7 @@
 //! state and `/cancel` at any step.
 //!
 //! ```text
-//! cargo run -p botwire-bot --example order_bot --features testing
+//! cargo run -p botwire-examples --example order_bot
 //! ```
 //!
 //! With `MAX_BOT_TOKEN` set it runs on the real API until Ctrl-C. Without it, three users order at once
