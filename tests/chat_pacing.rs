@@ -186,10 +186,7 @@ fn long_polling_feeds_the_directory() {
     sandbox
         .user_presses_button(alice.user_id, &mid, "go")
         .unwrap();
-    let poll = PollConfig {
-        timeout_secs: 1,
-        ..PollConfig::default()
-    };
+    let poll = PollConfig::default().timeout_secs(1);
     let callback_id = client
         .updates(poll)
         .find_map(|item| match item {

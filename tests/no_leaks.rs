@@ -310,16 +310,14 @@ fn a_built_request_prints_only_redacted() {
 // ------------------------------------------------------------------------------------ the poller's log
 
 fn fast_poll() -> PollConfig {
-    PollConfig {
-        timeout_secs: 1,
-        min_interval: Duration::ZERO,
-        backoff: Backoff {
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(5),
-        },
-        jitter_seed: Some(9),
-        ..PollConfig::default()
-    }
+    PollConfig::default()
+        .timeout_secs(1)
+        .min_interval(Duration::ZERO)
+        .backoff(Backoff::new(
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
+        .jitter_seed(9)
 }
 
 fn update_json() -> String {

@@ -16,17 +16,15 @@ const TOTAL: usize = 10_000;
 const MALFORMED_EVERY: usize = 97;
 
 fn fast_config() -> PollConfig {
-    PollConfig {
-        timeout_secs: 1,
-        limit: 100,
-        min_interval: Duration::ZERO,
-        backoff: Backoff {
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(5),
-        },
-        jitter_seed: Some(42),
-        ..PollConfig::default()
-    }
+    PollConfig::default()
+        .timeout_secs(1)
+        .limit(100)
+        .min_interval(Duration::ZERO)
+        .backoff(Backoff::new(
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
+        .jitter_seed(42)
 }
 
 fn update(i: usize) -> String {
@@ -206,13 +204,7 @@ async fn restart_async_and_stop_promptly() {
     }
     // The stream, like the iterator, says where it stands: batch 2 started at marker m, 10 of it are out.
     let cp = stream.checkpoint();
-    assert_eq!(
-        cp,
-        Checkpoint {
-            marker: Some(25_493_970 + 100),
-            skip: 10,
-        }
-    );
+    assert_eq!(cp, Checkpoint::new(Some(25_493_970 + 100), 10));
     drop(stream);
     // A new stream from the saved checkpoint is what a restarted bot does.
     let mut stream = client.updates_with_stop(fast_config().starting_at(cp), stop.clone());

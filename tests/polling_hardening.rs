@@ -174,17 +174,15 @@ impl Drop for Watchdog {
 }
 
 fn fast_config() -> PollConfig {
-    PollConfig {
-        timeout_secs: 1,
-        limit: 100,
-        min_interval: Duration::ZERO,
-        backoff: Backoff {
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(5),
-        },
-        jitter_seed: Some(42),
-        ..PollConfig::default()
-    }
+    PollConfig::default()
+        .timeout_secs(1)
+        .limit(100)
+        .min_interval(Duration::ZERO)
+        .backoff(Backoff::new(
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
+        .jitter_seed(42)
 }
 
 fn sandbox() -> MaxSandbox {
@@ -253,10 +251,7 @@ fn invalid_utf8_in_one_update_costs_only_that_update() {
         );
         assert_eq!(
             src.checkpoint(),
-            Checkpoint {
-                marker: Some(FIRST_MARKER + 3),
-                skip: 0
-            },
+            Checkpoint::new(Some(FIRST_MARKER + 3), 0),
             "{backend:?}: the marker advanced past the batch"
         );
         // The next answer is the next update, not the same batch again.
@@ -449,10 +444,7 @@ fn restarts_under_faults(backend: Backend, seed: u64) {
         }
         let limit = 1 + rng.below(120) as u32;
         let wanted = (rng.below(12) as usize).min(available - seen.len());
-        let config = PollConfig {
-            limit,
-            ..fast_config().starting_at(checkpoint)
-        };
+        let config = fast_config().starting_at(checkpoint).limit(limit);
         let mut src = clients.open(backend, config, &stop);
         assert_eq!(
             src.checkpoint(),

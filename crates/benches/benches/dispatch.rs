@@ -112,12 +112,10 @@ fn client(s: &MaxSandbox) -> Client<ReqwestTransport> {
 }
 
 fn poll() -> PollConfig {
-    PollConfig {
-        min_interval: Duration::ZERO,
-        timeout_secs: 1,
-        limit: 1000,
-        ..PollConfig::default()
-    }
+    PollConfig::default()
+        .min_interval(Duration::ZERO)
+        .timeout_secs(1)
+        .limit(1000)
 }
 
 fn fill(s: &MaxSandbox) {

@@ -335,13 +335,10 @@ fn config(base: &str) -> botwire_max::Config {
     botwire_max::Config::new("bench-token").with_base_url(base)
 }
 
-// Field by field: keeps building if `PollConfig` becomes `#[non_exhaustive]` (issue 12, item 8).
-#[allow(clippy::field_reassign_with_default)]
 fn poll_config() -> PollConfig {
-    let mut config = PollConfig::default();
-    config.min_interval = std::time::Duration::ZERO;
-    config.timeout_secs = 1;
-    config
+    PollConfig::default()
+        .min_interval(std::time::Duration::ZERO)
+        .timeout_secs(1)
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -27,13 +27,10 @@ fn fill(sb: &MaxSandbox) {
     }
 }
 
-// Field by field: keeps building if `PollConfig` becomes `#[non_exhaustive]` (issue 12, item 8).
-#[allow(clippy::field_reassign_with_default)]
 fn poll_config() -> PollConfig {
-    let mut config = PollConfig::default();
-    config.min_interval = Duration::ZERO;
-    config.timeout_secs = 1;
-    config
+    PollConfig::default()
+        .min_interval(Duration::ZERO)
+        .timeout_secs(1)
 }
 
 fn config(sb: &MaxSandbox) -> Config {

@@ -115,6 +115,7 @@ impl DispatchStats {
 
 /// What a runner did before it stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct RunSummary {
     /// Updates received (long polling: handed out by the poller; webhook: accepted with a `200`).
     pub received: u64,

@@ -115,11 +115,9 @@ impl BotTest {
             .build()?;
         let stop = StopHandle::new();
         let stats = dispatcher.stats();
-        let poll = PollConfig {
-            min_interval: Duration::ZERO,
-            jitter_seed: Some(1),
-            ..PollConfig::default()
-        };
+        let poll = PollConfig::default()
+            .min_interval(Duration::ZERO)
+            .jitter_seed(1);
         let task = if blocking {
             Self::spawn_blocking(dispatcher, config, poll, stop.clone())?
         } else {
@@ -151,10 +149,7 @@ impl BotTest {
         let transport = botwire_transport::UreqTransport::new(TransportConfig::default());
         let client = botwire_max::blocking::Client::new(config, transport);
         // A short hold, so that `finish` does not wait long for the poll in progress.
-        let poll = PollConfig {
-            timeout_secs: 1,
-            ..poll
-        };
+        let poll = poll.timeout_secs(1);
         let handle = std::thread::Builder::new()
             .name("botwire-bot-test".into())
             .spawn(move || dispatcher.run_blocking(client, poll, stop))?;

@@ -93,7 +93,9 @@ impl Dedup for MemoryDedup {
     }
 }
 
-/// Webhook settings: the delivery checks, the queue and the dedup window.
+/// Webhook settings: the delivery checks, the queue, the dedup window and the server's limits
+/// ([`WebhookOptions::new`] and the builder methods).
+#[non_exhaustive]
 pub struct WebhookOptions {
     /// Secret and body cap.
     pub config: WebhookConfig,

@@ -37,11 +37,9 @@ fn client(s: &MaxSandbox) -> Client<ReqwestTransport> {
 }
 
 fn poll() -> PollConfig {
-    PollConfig {
-        min_interval: Duration::ZERO,
-        jitter_seed: Some(1),
-        ..PollConfig::default()
-    }
+    PollConfig::default()
+        .min_interval(Duration::ZERO)
+        .jitter_seed(1)
 }
 
 async fn wait_finished(stats: &Arc<DispatchStats>, n: u64) {
@@ -370,16 +368,7 @@ fn blocking_runner_keeps_chat_order_runs_chats_in_parallel_and_survives_panics()
     let client = blocking_client(&s);
     let run = {
         let stop = stop.clone();
-        std::thread::spawn(move || {
-            d.run_blocking(
-                client,
-                PollConfig {
-                    timeout_secs: 1,
-                    ..poll()
-                },
-                stop,
-            )
-        })
+        std::thread::spawn(move || d.run_blocking(client, poll().timeout_secs(1), stop))
     };
     assert!(stats.wait_finished(41, GUARD));
     stop.stop();
@@ -430,16 +419,7 @@ fn blocking_runner_drains_the_handler_in_flight_on_shutdown() {
     let client = blocking_client(&s);
     let run = {
         let stop = stop.clone();
-        std::thread::spawn(move || {
-            d.run_blocking(
-                client,
-                PollConfig {
-                    timeout_secs: 1,
-                    ..poll()
-                },
-                stop,
-            )
-        })
+        std::thread::spawn(move || d.run_blocking(client, poll().timeout_secs(1), stop))
     };
     started.recv_timeout(GUARD).unwrap();
     stop.stop();

@@ -64,10 +64,7 @@ pub fn demo() -> Result<Vec<String>, Box<dyn std::error::Error>> {
     );
     let client = Client::with_config(demo.config());
     // A blocking poll can only notice the stop when the held request returns: keep the hold short here.
-    let poll = PollConfig {
-        timeout_secs: 1,
-        ..PollConfig::default()
-    };
+    let poll = PollConfig::default().timeout_secs(1);
     common::run_demo(&demo, |stop| run_bot(&client, poll, stop))
 }
 

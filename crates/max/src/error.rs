@@ -10,6 +10,7 @@ use http::StatusCode;
 /// `code` and `message` are the server's text, scrubbed of the request's secrets when the answer was parsed
 /// (MAX quotes a bad token back: `Invalid access_token: …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
@@ -21,6 +22,24 @@ pub struct ApiError {
     /// ([`RequestOptions::is_idempotent`](botwire_transport::RequestOptions::is_idempotent)); `false` when not
     /// known.
     pub idempotent: bool,
+}
+
+impl ApiError {
+    /// An API error answered with `status`, the server's `code` and `message` (already scrubbed), for a request
+    /// that may (`idempotent`) or may not be repeated.
+    pub fn new(
+        status: StatusCode,
+        code: Option<String>,
+        message: Option<String>,
+        idempotent: bool,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message,
+            idempotent,
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {

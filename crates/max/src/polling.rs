@@ -78,6 +78,7 @@ pub enum Polled {
 /// `marker` until a request carries a later one, so whatever it answers for `marker` starts with those
 /// `skip` updates, however it splits them into batches.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Checkpoint {
     /// The marker the next request carries (`None`: the first request).
     pub marker: Option<i64>,
@@ -85,13 +86,28 @@ pub struct Checkpoint {
     pub skip: u32,
 }
 
+impl Checkpoint {
+    /// A position: `skip` updates already handed out from `marker` on (`None`: from the first request).
+    pub fn new(marker: Option<i64>, skip: u32) -> Self {
+        Self { marker, skip }
+    }
+}
+
 /// Backoff after a transient failure: `initial · 2^n`, capped at `max`, with jitter in `[½d, d]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// First wait.
     pub initial: Duration,
     /// Longest wait.
     pub max: Duration,
+}
+
+impl Backoff {
+    /// Waits from `initial`, doubling, up to `max`.
+    pub fn new(initial: Duration, max: Duration) -> Self {
+        Self { initial, max }
+    }
 }
 
 impl Default for Backoff {
@@ -103,8 +119,22 @@ impl Default for Backoff {
     }
 }
 
-/// Long-polling settings.
+/// Long-polling settings: [`PollConfig::default`] and the builder methods below (new settings may be added, so
+/// the struct cannot be written out field by field outside this crate).
+///
+/// ```
+/// use std::time::Duration;
+/// use botwire_max::polling::{Backoff, PollConfig};
+///
+/// let config = PollConfig::default()
+///     .timeout_secs(5)
+///     .min_interval(Duration::ZERO)
+///     .backoff(Backoff::new(Duration::from_millis(10), Duration::from_secs(1)))
+///     .jitter_seed(7);
+/// assert_eq!(config.timeout_secs, 5);
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PollConfig {
     /// Seconds the server holds a request while there is nothing new (0–90; the server holds at most 30).
     pub timeout_secs: u32,
@@ -145,6 +175,48 @@ impl Default for PollConfig {
 }
 
 impl PollConfig {
+    /// Sets how long the server holds a request while there is nothing new ([`PollConfig::timeout_secs`]).
+    #[must_use]
+    pub fn timeout_secs(mut self, seconds: u32) -> Self {
+        self.timeout_secs = seconds;
+        self
+    }
+
+    /// Sets the updates per batch ([`PollConfig::limit`]).
+    #[must_use]
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Asks only for these update types ([`PollConfig::types`]).
+    #[must_use]
+    pub fn types(mut self, types: Vec<UpdateType>) -> Self {
+        self.types = types;
+        self
+    }
+
+    /// Sets the least time between two requests ([`PollConfig::min_interval`]).
+    #[must_use]
+    pub fn min_interval(mut self, interval: Duration) -> Self {
+        self.min_interval = interval;
+        self
+    }
+
+    /// Sets the backoff after transient failures ([`PollConfig::backoff`]).
+    #[must_use]
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Fixes the jitter's seed, for repeatable waits in tests ([`PollConfig::jitter_seed`]).
+    #[must_use]
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
     /// Starts from a saved checkpoint.
     #[must_use]
     pub fn starting_at(mut self, checkpoint: Checkpoint) -> Self {
@@ -216,7 +288,7 @@ pub enum Action {
 /// use botwire_max::polling::{Action, PollConfig, Poller, Polled};
 ///
 /// let config = botwire_max::Config::new("token").with_base_url("http://localhost:1");
-/// let mut poller = Poller::new(PollConfig { min_interval: Duration::ZERO, ..PollConfig::default() });
+/// let mut poller = Poller::new(PollConfig::default().min_interval(Duration::ZERO));
 /// let Action::Send(request) = poller.next_action(Instant::now(), &config)? else { unreachable!() };
 /// assert_eq!(request.uri().path(), "/updates");
 /// let body = br#"{"updates":[{"update_type":"message_removed","timestamp":1,"message_id":"m","chat_id":1,"user_id":2}],"marker":8}"#;
