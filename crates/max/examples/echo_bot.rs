@@ -18,19 +18,80 @@ use tracing_subscriber::EnvFilter;
 
 use std::sync::Arc;
 
-use botwire_core_types::max::Update;
+use botwire_core_types::max::{
+    AttachmentRequest, Button, CallbackAnswer, Keyboard, MessageCallback, NewMessageBody,
+    ReplyTarget, Update,
+};
+use botwire_max::endpoints::MessageTarget;
 use botwire_max::polling::{PollConfig, Polled, StopHandle, is_fatal};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 
-/// Performs the echo bot's replies to one update.
+/// The echo bot: greets on Start (with two buttons), echoes texts, answers a button press with a notification
+/// and a message, and ignores the rest (including update types this SDK does not know, which arrive as
+/// `Update::Unknown` with their JSON).
 async fn handle<T: AsyncTransport>(client: &Client<T>, update: Update) -> Result<(), Error> {
-    for reply in common::echo_replies(update) {
-        match reply {
-            common::Reply::Send(to, body) => drop(client.send_message(to, body).await?),
-            common::Reply::Answer(id, answer) => client.answer_callback(id, answer).await?,
+    match update {
+        Update::BotStarted(started) => {
+            let text = format!(
+                "Hi {}! Write me anything and I will echo it.",
+                started.user.first_name
+            );
+            client.send_message(started.chat_id, greeting(text)).await?;
         }
+        Update::MessageCreated(created) => {
+            // Voice messages have been seen arriving without `message`: nothing to echo then.
+            let Some(message) = created.message else {
+                return Ok(());
+            };
+            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
+            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
+                let echo = NewMessageBody::text(format!("You said: {text}"));
+                client.send_message(chat, echo).await?;
+            }
+        }
+        Update::MessageCallback(pressed) => {
+            let note = if pressed.callback.payload.as_deref() == Some("ping") {
+                "Pong!"
+            } else {
+                "A botwire example bot"
+            };
+            let answer = CallbackAnswer::notification(note);
+            client
+                .answer_callback(pressed.callback.callback_id.clone(), answer)
+                .await?;
+            client
+                .send_message(reply_target(&pressed), you_pressed(&pressed))
+                .await?;
+        }
+        other => eprintln!("bot: ignoring a `{}` update", other.kind()),
     }
     Ok(())
+}
+
+/// A text with two callback buttons, "Ping" and "About".
+fn greeting(text: String) -> NewMessageBody {
+    let keyboard = Keyboard::new(vec![vec![
+        Button::callback("Ping", "ping"),
+        Button::callback("About", "about"),
+    ]]);
+    let mut body = NewMessageBody::text(text);
+    body.attachments = Some(vec![AttachmentRequest::inline_keyboard(keyboard)]);
+    body
+}
+
+/// Where to answer a press: its message's chat, or the presser's dialog when the callback came without a chat id
+/// (observed on private dialogs).
+fn reply_target(pressed: &MessageCallback) -> MessageTarget {
+    match pressed.reply_target() {
+        ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
+        ReplyTarget::User(user) => MessageTarget::User(user),
+    }
+}
+
+/// "You pressed …".
+fn you_pressed(pressed: &MessageCallback) -> NewMessageBody {
+    let payload = pressed.callback.payload.as_deref().unwrap_or_default();
+    NewMessageBody::text(format!("You pressed \"{payload}\""))
 }
 
 /// Polls and handles updates until `stop` fires or polling fails for good.

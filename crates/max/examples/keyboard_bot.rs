@@ -18,8 +18,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use botwire_core_types::max::{
-    AttachmentRequest, Button, CallbackAnswer, Keyboard, NewMessageBody, Update,
+    AttachmentRequest, Button, CallbackAnswer, Keyboard, MessageCallback, NewMessageBody,
+    ReplyTarget, Update,
 };
+use botwire_max::endpoints::MessageTarget;
 use botwire_max::polling::{PollConfig, Polled, StopHandle, is_fatal};
 use botwire_max::{AsyncTransport, Client, Config, Error};
 
@@ -41,47 +43,86 @@ fn menu(pings: u32) -> NewMessageBody {
     body
 }
 
-/// The keyboard bot's replies: like the echo bot, but a button press edits the menu in place (the answer's
-/// `message`) and counts the user's pings.
-fn replies(counters: &Counters, update: Update) -> Vec<common::Reply> {
-    let Update::MessageCallback(pressed) = update else {
-        return common::echo_replies(update);
-    };
-    let payload = pressed.callback.payload.clone().unwrap_or_default();
-    let pings = {
-        let mut counters = counters.lock().unwrap_or_else(|p| p.into_inner());
-        let n = counters
-            .entry(pressed.callback.user.user_id.get())
-            .or_default();
-        if payload == "ping" {
-            *n += 1;
-        }
-        *n
-    };
-    let mut answer = CallbackAnswer::message(menu(pings));
-    answer.notification = Some(if payload == "ping" {
-        "Pong!".into()
-    } else {
-        "A botwire example bot".into()
-    });
-    vec![
-        common::Reply::Answer(pressed.callback.callback_id.clone(), answer),
-        common::pressed_reply(&pressed),
-    ]
-}
-
+/// The keyboard bot: like the echo bot, but a button press edits the menu in place (the answer's `message`) and
+/// counts the user's pings.
 async fn handle<T: AsyncTransport>(
     client: &Client<T>,
     counters: &Counters,
     update: Update,
 ) -> Result<(), Error> {
-    for reply in replies(counters, update) {
-        match reply {
-            common::Reply::Send(to, body) => drop(client.send_message(to, body).await?),
-            common::Reply::Answer(id, answer) => client.answer_callback(id, answer).await?,
+    match update {
+        Update::BotStarted(started) => {
+            let text = format!(
+                "Hi {}! Write me anything and I will echo it.",
+                started.user.first_name
+            );
+            client.send_message(started.chat_id, greeting(text)).await?;
         }
+        Update::MessageCreated(created) => {
+            // Voice messages have been seen arriving without `message`: nothing to echo then.
+            let Some(message) = created.message else {
+                return Ok(());
+            };
+            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
+            if let (Some(chat), Some(text), false) = (message.chat_id(), message.text(), from_bot) {
+                let echo = NewMessageBody::text(format!("You said: {text}"));
+                client.send_message(chat, echo).await?;
+            }
+        }
+        Update::MessageCallback(pressed) => {
+            let payload = pressed.callback.payload.clone().unwrap_or_default();
+            let pings = {
+                let mut counters = counters.lock().unwrap_or_else(|p| p.into_inner());
+                let n = counters
+                    .entry(pressed.callback.user.user_id.get())
+                    .or_default();
+                if payload == "ping" {
+                    *n += 1;
+                }
+                *n
+            };
+            let mut answer = CallbackAnswer::message(menu(pings));
+            answer.notification = Some(if payload == "ping" {
+                "Pong!".into()
+            } else {
+                "A botwire example bot".into()
+            });
+            client
+                .answer_callback(pressed.callback.callback_id.clone(), answer)
+                .await?;
+            client
+                .send_message(reply_target(&pressed), you_pressed(&pressed))
+                .await?;
+        }
+        other => eprintln!("bot: ignoring a `{}` update", other.kind()),
     }
     Ok(())
+}
+
+/// A text with two callback buttons, "Ping" and "About".
+fn greeting(text: String) -> NewMessageBody {
+    let keyboard = Keyboard::new(vec![vec![
+        Button::callback("Ping", "ping"),
+        Button::callback("About", "about"),
+    ]]);
+    let mut body = NewMessageBody::text(text);
+    body.attachments = Some(vec![AttachmentRequest::inline_keyboard(keyboard)]);
+    body
+}
+
+/// Where to answer a press: its message's chat, or the presser's dialog when the callback came without a chat id
+/// (observed on private dialogs).
+fn reply_target(pressed: &MessageCallback) -> MessageTarget {
+    match pressed.reply_target() {
+        ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
+        ReplyTarget::User(user) => MessageTarget::User(user),
+    }
+}
+
+/// "You pressed …".
+fn you_pressed(pressed: &MessageCallback) -> NewMessageBody {
+    let payload = pressed.callback.payload.as_deref().unwrap_or_default();
+    NewMessageBody::text(format!("You pressed \"{payload}\""))
 }
 
 /// Polls and handles updates until `stop` fires or polling fails for good.

@@ -1,99 +1,20 @@
-//! The scripted conversation the example bots play against the embedded sandbox when no `MAX_BOT_TOKEN` is set.
-//!
-//! The script acts as a MAX user ("Alice") through the sandbox and, after each action, waits until the bot's
-//! answer shows up in the sandbox, so the printed transcript is the same on every run.
+//! **Not part of any bot: the demo driver shared by the examples.** When no `MAX_BOT_TOKEN` is set, an example
+//! runs its bot against the embedded sandbox and this script plays the user: it acts as "Alice" through the
+//! sandbox and, after each action, waits until the bot's answer shows up there, so the printed transcript is the
+//! same on every run. Each example's own file holds everything its bot does; copy that file, not this one.
 
 #![allow(dead_code)] // each example uses the parts it needs
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use botwire_core_types::max::{
-    Attachment, AttachmentRequest, Button, CallbackAnswer, ChatId, Keyboard, Message,
-    MessageCallback, NewMessageBody, ReplyTarget, Update, User,
-};
+use botwire_core_types::max::{Attachment, Button, ChatId, Message, User};
 use botwire_max::Config;
-use botwire_max::endpoints::MessageTarget;
 use botwire_max::polling::StopHandle;
 use botwire_sandbox::MaxSandbox;
 
 /// How long the script waits for one bot answer before giving up.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// What a bot does in answer to an update: the example bots decide with plain functions (no I/O) and each one
-/// performs the replies with its own client, async or blocking.
-pub enum Reply {
-    /// `POST /messages`.
-    Send(MessageTarget, NewMessageBody),
-    /// `POST /answers`.
-    Answer(String, CallbackAnswer),
-}
-
-/// The echo bot: greets on Start (with two buttons), echoes texts, answers button presses with a notification
-/// and a message, and ignores the rest (including update types it does not know).
-pub fn echo_replies(update: Update) -> Vec<Reply> {
-    match update {
-        Update::BotStarted(started) => {
-            let text = format!(
-                "Hi {}! Write me anything and I will echo it.",
-                started.user.first_name
-            );
-            vec![Reply::Send(
-                started.chat_id.into(),
-                greeting_with_buttons(text),
-            )]
-        }
-        Update::MessageCreated(created) => {
-            // Voice messages have been seen arriving without `message`; there is nothing to echo then.
-            let Some(message) = created.message else {
-                return Vec::new();
-            };
-            let from_bot = message.sender.as_ref().is_some_and(|s| s.is_bot);
-            match (message.chat_id(), message.text(), from_bot) {
-                (Some(chat), Some(text), false) => {
-                    vec![Reply::Send(
-                        chat.into(),
-                        NewMessageBody::text(format!("You said: {text}")),
-                    )]
-                }
-                _ => Vec::new(),
-            }
-        }
-        Update::MessageCallback(pressed) => {
-            let note = if pressed.callback.payload.as_deref() == Some("ping") {
-                "Pong!"
-            } else {
-                "A botwire example bot"
-            };
-            vec![
-                Reply::Answer(
-                    pressed.callback.callback_id.clone(),
-                    CallbackAnswer::notification(note),
-                ),
-                pressed_reply(&pressed),
-            ]
-        }
-        other => {
-            // New update types arrive as `Update::Unknown` with their JSON; a bot ignores what it does not use.
-            eprintln!("bot: ignoring a `{}` update", other.kind());
-            Vec::new()
-        }
-    }
-}
-
-/// "You pressed …", sent where the press came from (the chat, or the presser's dialog when the callback has no
-/// chat id — observed on private dialogs).
-pub fn pressed_reply(pressed: &MessageCallback) -> Reply {
-    let target = match pressed.reply_target() {
-        ReplyTarget::Chat(chat) => MessageTarget::Chat(chat),
-        ReplyTarget::User(user) => MessageTarget::User(user),
-    };
-    let payload = pressed.callback.payload.as_deref().unwrap_or_default();
-    Reply::Send(
-        target,
-        NewMessageBody::text(format!("You pressed \"{payload}\"")),
-    )
-}
 
 /// Runs `bot` (which must return when `stop` fires) while the scripted conversation plays on another thread;
 /// returns the transcript.
@@ -116,17 +37,6 @@ where
     bot(stop)?;
     script.join().map_err(|_| "the script panicked")??;
     Ok(demo.transcript())
-}
-
-/// A text with the demo's two callback buttons, "Ping" and "About".
-pub fn greeting_with_buttons(text: String) -> NewMessageBody {
-    let keyboard = Keyboard::new(vec![vec![
-        Button::callback("Ping", "ping"),
-        Button::callback("About", "about"),
-    ]]);
-    let mut body = NewMessageBody::text(text);
-    body.attachments = Some(vec![AttachmentRequest::inline_keyboard(keyboard)]);
-    body
 }
 
 /// A sandbox, a user to play, and the transcript of what happened.
