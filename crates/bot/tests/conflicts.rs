@@ -144,7 +144,7 @@ async fn conflicts_on_every_attempt_reach_the_error_hook_with_nothing_sent() {
         "a reply of a lost attempt was sent: {sent:?}"
     );
     assert_eq!(runs.load(Ordering::SeqCst), CAS_ATTEMPTS);
-    let errors = errors.lock().unwrap();
+    let errors = errors.lock().unwrap().clone();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].contains("changed concurrently"), "{}", errors[0]);
     // Every injected write was kept: the store holds the other writer's CAS_ATTEMPTS increments.

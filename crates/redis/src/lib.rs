@@ -13,6 +13,57 @@
 //!
 //! Every key carries the bot's name in a `{…}` hash tag (`botwire:{<bot>}:…`), so one bot's keys share a Redis
 //! Cluster slot and a multi-key script is legal there.
+//!
+//! # Shared dialogues and dedup
+//!
+//! Every replica connects with the same bot name (a name or id of yours — never the token: keys are visible
+//! to anyone who can read the Redis) and hands the stores to its dispatcher and webhook:
+//!
+//! ```no_run
+//! # #[cfg(feature = "webhook")]
+//! # async fn replica() -> Result<(), Box<dyn std::error::Error>> {
+//! use botwire_bot::webhook::WebhookOptions;
+//! use botwire_bot::{Dispatcher, Router};
+//! use botwire_max::webhook::WebhookConfig;
+//! use botwire_redis::{RedisDedup, RedisStorage};
+//!
+//! let url = "redis://redis.internal:6379/";
+//! let dispatcher = Dispatcher::new(Router::new())
+//!     .storage(RedisStorage::connect(url, "shop_bot").await?);
+//! let options = WebhookOptions::new(WebhookConfig::with_secret("long_random_secret"))
+//!     .dedup(RedisDedup::connect(url, "shop_bot").await?);
+//! // dispatcher.serve_webhook(listener, client, options, stop).await?;
+//! # let _ = (dispatcher, options);
+//! # Ok(()) }
+//! ```
+//!
+//! Store round trips per update: one `HMGET` before the handler and, when the handler changed the state,
+//! one `EVALSHA` (compare-and-set) after it; a conflict with another replica costs one more `EVALSHA` per
+//! re-run (the conflict answer carries the winner's state, so no extra read). The webhook adds one
+//! `SET NX PX` per delivery.
+//!
+//! # Degraded mode: Redis down or slow
+//!
+//! Every command is bounded by [`RedisOptions::command_timeout`] (1 s by default), the wait for a
+//! reconnection included, so a dead, restarting or stalled Redis gives errors, never a hang or a panic:
+//!
+//! - **Dialogues** ([`RedisStorage`]): the update whose dialogue cannot be read or written fails with
+//!   [`botwire_bot::StorageError::Backend`] (a [`StoreError`] inside, e.g. `redis: broken pipe` or `redis did
+//!   not answer within 1s`). The dispatcher's error hook receives it as `HandlerError::Storage`; the handler's
+//!   queued replies are not sent (they assumed a state that was not stored). Other updates go on; on a
+//!   webhook the failed update was already acknowledged, so it is not redelivered.
+//! - **Dedup** ([`RedisDedup`]): falls back to this replica's in-memory window for that call, logs a warning
+//!   and counts it ([`DedupStats::fallbacks`]): delivery becomes at-least-once across replicas while Redis is
+//!   away, never at-most-once.
+//! - **Recovery**: the connection ([`redis::aio::ConnectionManager`]) reconnects by itself with short
+//!   back-off ([`RedisOptions::max_reconnect_delay`], 500 ms); the first commands after Redis is back succeed
+//!   (in the tests: within about 0.5–1.5 s of the restart). A Redis restarted without persistence has lost its
+//!   dialogues and dedup marks; configure AOF/RDB if conversations must outlive a Redis restart.
+//! - **At start**: `connect` fails (within the command timeout) if Redis cannot be reached, so a replica
+//!   does not start half-configured.
+//!
+//! The stores need a tokio runtime to connect; calls from threads without one (the blocking runner) are
+//! run on the runtime they were connected on.
 
 #[cfg(feature = "webhook")]
 mod dedup;

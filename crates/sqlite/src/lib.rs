@@ -376,7 +376,7 @@ impl Worker {
     /// Counts a write; every [`PURGE_EVERY`] writes the expired rows go.
     fn wrote(&mut self) {
         self.writes += 1;
-        if self.writes % PURGE_EVERY == 0
+        if self.writes.is_multiple_of(PURGE_EVERY)
             && let Err(error) = self.purge()
         {
             tracing::warn!(%error, "purging expired dialogues failed; will try again later");
