@@ -63,7 +63,7 @@
 //!   does not start half-configured.
 //!
 //! The stores need a tokio runtime to connect; calls from threads without one (the blocking runner) are
-//! run on the runtime they were connected on.
+//! run on the runtime they were connected on, which must stay alive and be multi-threaded.
 
 #[cfg(feature = "webhook")]
 mod dedup;

@@ -69,6 +69,9 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// `connect` was called outside a tokio runtime.
+    #[error("connecting to redis needs a tokio runtime (with the time and IO drivers enabled)")]
+    NoRuntime,
     /// The tokio runtime the store was created on is gone (a call from the blocking runner).
     #[error("the tokio runtime this store was connected on has shut down")]
     RuntimeGone,
@@ -108,7 +111,7 @@ impl Link {
         client: redis::Client,
         options: &RedisOptions,
     ) -> Result<Self, StoreError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StoreError::RuntimeGone)?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StoreError::NoRuntime)?;
         let max_delay = u64::try_from(options.max_reconnect_delay.as_millis()).unwrap_or(u64::MAX);
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(options.command_timeout)

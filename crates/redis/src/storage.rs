@@ -68,7 +68,8 @@ static CAS: LazyLock<Script> = LazyLock::new(|| Script::new(CAS_LUA));
 ///   start over.
 ///
 /// Needs a tokio runtime to connect; the runtime it was connected on then also serves calls made from
-/// threads without one (the blocking runner), so keep it alive.
+/// threads without one (the blocking runner): keep it alive, and make it a multi-threaded runtime (its
+/// worker threads drive those calls; a current-thread runtime nobody is blocking on would not).
 #[derive(Clone)]
 pub struct RedisStorage {
     link: Link,

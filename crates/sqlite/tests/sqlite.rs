@@ -57,7 +57,10 @@ async fn get_set_remove_and_compare_and_set_keep_the_storage_contract() {
     };
     assert!(v2 > v1);
     assert_eq!(
-        store.compare_and_set(&k, Some(v2), None, None).await.unwrap(),
+        store
+            .compare_and_set(&k, Some(v2), None, None)
+            .await
+            .unwrap(),
         CasOutcome::Written(None)
     );
     assert_eq!(
@@ -124,7 +127,10 @@ async fn an_expired_dialogue_is_never_returned_and_is_purged() {
     now.fetch_add(30_000, Ordering::SeqCst);
     store.set(&key(4), json!("d2"), minute).await.unwrap();
     now.fetch_add(45_000, Ordering::SeqCst);
-    assert_eq!(store.get(&key(4)).await.unwrap().unwrap().value, json!("d2"));
+    assert_eq!(
+        store.get(&key(4)).await.unwrap().unwrap().value,
+        json!("d2")
+    );
     now.fetch_add(3_600_000, Ordering::SeqCst);
     assert_eq!(store.purge_expired().await.unwrap(), 1);
     assert_eq!(rows(&path), 1);
@@ -146,7 +152,11 @@ fn a_path_that_cannot_be_opened_is_a_clear_error() {
         "{message}"
     );
     let not_a_db = dir.path().join("text.db");
-    std::fs::write(&not_a_db, "this is not a database, just text that is long enough").unwrap();
+    std::fs::write(
+        &not_a_db,
+        "this is not a database, just text that is long enough",
+    )
+    .unwrap();
     let err = SqliteStorage::open(&not_a_db, "bot").unwrap_err();
     assert!(matches!(err, SqliteError::Open { .. }), "{err:?}");
 }
@@ -158,7 +168,10 @@ fn a_thread_without_a_runtime_can_use_the_store() {
     let store = SqliteStorage::open(dir.path().join("b.db"), "blocking_bot").unwrap();
     let written = block_on(store.set(&key(1), json!("from a thread"), None)).unwrap();
     let read = block_on(store.get(&key(1))).unwrap().unwrap();
-    assert_eq!((read.value, read.version), (json!("from a thread"), written));
+    assert_eq!(
+        (read.value, read.version),
+        (json!("from a thread"), written)
+    );
 }
 
 /// A minimal executor like the blocking runner's: polls on this thread, parks until woken.
@@ -369,9 +382,14 @@ async fn a_dialogue_survives_a_restart_of_the_bot_process() {
 #[tokio::test]
 #[ignore = "the second half of a_dialogue_survives_a_restart_of_the_bot_process, run by it in a child process"]
 async fn second_half_of_a_dialogue_in_a_child_process() {
-    let path = std::env::var_os(CHILD_DB)
-        .unwrap_or_else(|| panic!("run by a_dialogue_survives_a_restart_of_the_bot_process ({CHILD_DB} unset)"));
-    let replies = run_steps(std::path::Path::new(&path), &[("3", 3), ("Main street 1", 4)]).await;
+    let path = std::env::var_os(CHILD_DB).unwrap_or_else(|| {
+        panic!("run by a_dialogue_survives_a_restart_of_the_bot_process ({CHILD_DB} unset)")
+    });
+    let replies = run_steps(
+        std::path::Path::new(&path),
+        &[("3", 3), ("Main street 1", 4)],
+    )
+    .await;
     println!("CHILD REPLIES: {}", replies.join(" | "));
     assert_eq!(replies, ["Where to?", "3 × tea to Main street 1: ordered"]);
 }
