@@ -150,6 +150,8 @@ impl Link {
         let work = op(self.conn.clone());
         let bounded = async move {
             match tokio::time::timeout(timeout, work).await {
+                // The connection's own response timeout (the same bound) says the same thing.
+                Ok(Err(e)) if e.is_timeout() => Err(StoreError::Timeout(timeout)),
                 Ok(result) => result.map_err(StoreError::Redis),
                 Err(_) => Err(StoreError::Timeout(timeout)),
             }

@@ -504,3 +504,73 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         std::thread::park();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_redis_times_out_to_the_error_hook_and_the_bot_goes_on_after() {
+    let server = redis();
+    let timeout = Duration::from_millis(300);
+    let storage = RedisStorage::connect_with(
+        &server.url(),
+        "fleet_bot",
+        RedisOptions::default().command_timeout(timeout),
+    )
+    .await
+    .unwrap();
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let d = Dispatcher::new(counter(Arc::default()))
+        .storage(storage)
+        .on_error({
+            let errors = errors.clone();
+            move |_, e| errors.lock().unwrap().push(e.to_string())
+        });
+    let (outcome, _) = d.dispatch_detached(text(4, "+1", 0)).await;
+    assert_eq!(outcome, Outcome::Handled);
+
+    // Redis stops answering every client for a while (as a blocked or swapping server would).
+    let mut admin = raw(&server.url()).await;
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(3_000)
+        .arg("ALL")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (outcome, sent) = tokio::time::timeout(GUARD, d.dispatch_detached(text(4, "+1", 1)))
+        .await
+        .expect("a stalled Redis hung the update");
+    let waited = started.elapsed();
+    assert_eq!(outcome, Outcome::Failed);
+    assert!(sent.is_empty());
+    let seen = errors.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].contains("did not answer within 300ms"),
+        "{}",
+        seen[0]
+    );
+    println!(
+        "stalled Redis: the update failed after {waited:?}; the error hook saw: {}",
+        seen[0]
+    );
+
+    // Once Redis answers again the same conversation goes on where it was.
+    let back = Instant::now();
+    let mut n = 2;
+    let sent = loop {
+        let (outcome, sent) = tokio::time::timeout(GUARD, d.dispatch_detached(text(4, "+1", n)))
+            .await
+            .expect("hung");
+        if outcome == Outcome::Handled {
+            break sent;
+        }
+        assert!(back.elapsed() < GUARD, "no recovery after the pause");
+        n += 1;
+    };
+    println!(
+        "stalled Redis: handled again {:?} after the first failure ({} more updates failed, 3 s pause)",
+        started.elapsed(),
+        n - 2
+    );
+    assert_eq!(texts(&sent), ["count 2"]);
+}
