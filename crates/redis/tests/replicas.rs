@@ -376,4 +376,30 @@ async fn the_dedup_window_is_shared_falls_back_locally_while_redis_is_away_and_c
     }
     assert!(a.first_seen("message_created:mid.3").await);
     assert!(!b.first_seen("message_created:mid.3").await);
+
+    // A stalled Redis: the check gives up after the command timeout and decides locally.
+    let mut admin = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(1_500)
+        .arg("ALL")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let fallbacks = a.stats().fallbacks();
+    let started = Instant::now();
+    assert!(
+        tokio::time::timeout(GUARD, a.first_seen("message_created:mid.4"))
+            .await
+            .unwrap()
+    );
+    println!(
+        "dedup with Redis stalled: fell back after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(a.stats().fallbacks(), fallbacks + 1);
 }

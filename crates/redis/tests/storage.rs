@@ -131,6 +131,22 @@ async fn get_set_remove_and_compare_and_set_keep_the_storage_contract() {
         .unwrap();
     assert_eq!(stored, "[1,2]");
     assert_eq!(version, store.get(&key(7)).await.unwrap().unwrap().version);
+
+    // Something else wrote garbage under a dialogue key: an error naming the key, not a panic.
+    let _: () = redis::cmd("HSET")
+        .arg("botwire:{shop_bot}:dialogue:8:8")
+        .arg("version")
+        .arg("not a number")
+        .arg("json")
+        .arg("{")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let err = store.get(&key(8)).await.unwrap_err();
+    assert!(
+        matches!(err, StorageError::Backend(_)) && err.to_string().contains("dialogue:8:8"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
