@@ -1397,10 +1397,13 @@ mod tests {
         );
     }
 
+    /// One limit as a test compares it: (index, name, key, count).
+    type Asked = Vec<(usize, String, String, u32)>;
+
     /// A pacer that grants at once and records what it was asked and told.
     #[derive(Debug, Default, Clone)]
     struct RecordingPacer {
-        asked: Arc<Mutex<Vec<Vec<(usize, String, String, u32)>>>>,
+        asked: Arc<Mutex<Vec<Asked>>>,
         told: Arc<Mutex<Vec<PaceOutcome>>>,
     }
 
