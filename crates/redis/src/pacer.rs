@@ -10,7 +10,7 @@
 //! until its moment and sends.
 //!
 //! The gap under a limit `N per W` is `(W + margin + fleet margin) / N`: the throttle's margin (5 ms by
-//! default) plus [`RedisPacer::fleet_margin`] (15 ms by default), so the fleet sends at about 98 % of a
+//! default) plus [`RedisPacer::fleet_margin`] (10 ms by default), so the fleet sends at up to 98.5 % of a
 //! per-second limit. The window bound of the in-process pacer (which waits for answers) would need a second
 //! round trip per request; instead, a replica that wakes later than [`RedisPacer::tolerance`] after its
 //! reserved moment (a starved CPU) does not send late into the next request's window: it reserves again.
@@ -227,7 +227,7 @@ impl RedisPacer {
                 prefix: format!("{}:pace:", bot.prefix()),
                 reserve: redis::Script::new(RESERVE),
                 pause: redis::Script::new(PAUSE),
-                fleet_margin: Duration::from_millis(15),
+                fleet_margin: Duration::from_millis(10),
                 tolerance: None,
                 timeout: Duration::from_millis(250),
                 retry_every: Duration::from_secs(1),
@@ -289,14 +289,14 @@ impl RedisPacer {
         self.configure(|i| i.share = share)
     }
 
-    /// Added to every window, on top of the throttle's margin, for the fleet's schedule (default 15 ms). It
+    /// Added to every window, on top of the throttle's margin, for the fleet's schedule (default 10 ms). It
     /// absorbs the difference between when a replica sends and when the server counts.
     #[must_use]
     pub fn fleet_margin(self, margin: Duration) -> Self {
         self.configure(|i| i.fleet_margin = margin)
     }
 
-    /// How late after its reserved moment a replica may still send (default: half the total margin, 10 ms);
+    /// How late after its reserved moment a replica may still send (default: half the total margin, 7.5 ms);
     /// later, it reserves again.
     #[must_use]
     pub fn tolerance(self, tolerance: Duration) -> Self {
