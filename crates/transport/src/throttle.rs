@@ -1,6 +1,6 @@
 //! Client-side rate limiting: a transport that delays requests so the server never sees more than its limits.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -106,14 +106,39 @@ impl RateRule {
             RuleKey::Extension => extension(),
             RuleKey::Query(names) => extension().or_else(|| {
                 let query = request.uri().query()?;
-                names.iter().find_map(|name| {
-                    form_urlencoded::parse(query.as_bytes())
-                        .find(|(k, _)| k == name.as_str())
-                        .map(|(_, v)| format!("{name}={v}"))
-                })
+                names.iter().find_map(|name| query_key(query, name))
             }),
         }
     }
+}
+
+/// `name=value` for the first `name` parameter of `query`, its value decoded. Plain values (digits, the usual
+/// case: a chat id) are copied straight; a value with `%` or `+` goes through `form_urlencoded`.
+fn query_key(query: &str, name: &str) -> Option<String> {
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == name {
+            if v.contains(['%', '+']) {
+                let decoded: String = form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                return Some(format!("{name}={decoded}"));
+            }
+            let mut key = String::with_capacity(name.len() + 1 + v.len());
+            key.push_str(name);
+            key.push('=');
+            key.push_str(v);
+            return Some(key);
+        }
+        if k.contains(['%', '+']) {
+            // An encoded key might spell `name`: decide as form_urlencoded would.
+            if let Some((_, v)) = form_urlencoded::parse(pair.as_bytes()).find(|(k, _)| k == name) {
+                return Some(format!("{name}={v}"));
+            }
+        }
+    }
+    None
 }
 
 /// The key a request is limited under, attached as an extension when the request itself does not say it
@@ -366,7 +391,25 @@ impl PaceOutcome {
 #[must_use = "a permit reports how its request ended; dropping it reports an abandoned request"]
 pub struct PacePermit {
     waited: Duration,
-    on_finish: Option<Box<dyn FnOnce(PaceOutcome) + Send>>,
+    on_finish: Finish,
+}
+
+/// What ends a permit: nothing, the local schedule's reservation (no allocation), or a pacer's callback.
+enum Finish {
+    Nothing,
+    Local(Reservation),
+    Callback(Box<dyn FnOnce(PaceOutcome) + Send>),
+}
+
+impl Finish {
+    fn run(self, outcome: PaceOutcome) {
+        match self {
+            Self::Nothing => {}
+            // The reservation records the completion when dropped (it left: `sent` is set).
+            Self::Local(reservation) => drop(reservation),
+            Self::Callback(f) => f(outcome),
+        }
+    }
 }
 
 impl std::fmt::Debug for PacePermit {
@@ -382,7 +425,7 @@ impl PacePermit {
     pub fn new(waited: Duration, on_finish: impl FnOnce(PaceOutcome) + Send + 'static) -> Self {
         Self {
             waited,
-            on_finish: Some(Box::new(on_finish)),
+            on_finish: Finish::Callback(Box::new(on_finish)),
         }
     }
 
@@ -390,7 +433,7 @@ impl PacePermit {
     pub fn unrecorded(waited: Duration) -> Self {
         Self {
             waited,
-            on_finish: None,
+            on_finish: Finish::Nothing,
         }
     }
 
@@ -401,17 +444,13 @@ impl PacePermit {
 
     /// Reports how the request ended.
     pub fn finish(mut self, outcome: PaceOutcome) {
-        if let Some(f) = self.on_finish.take() {
-            f(outcome);
-        }
+        std::mem::replace(&mut self.on_finish, Finish::Nothing).run(outcome);
     }
 }
 
 impl Drop for PacePermit {
     fn drop(&mut self) {
-        if let Some(f) = self.on_finish.take() {
-            f(PaceOutcome::Abandoned);
-        }
+        std::mem::replace(&mut self.on_finish, Finish::Nothing).run(PaceOutcome::Abandoned);
     }
 }
 
@@ -576,7 +615,7 @@ type BucketKey = (usize, String);
 
 #[derive(Debug, Default)]
 struct Schedule {
-    buckets: HashMap<BucketKey, Bucket>,
+    buckets: rustc_hash::FxHashMap<BucketKey, Bucket>,
     next_id: u64,
     /// The size at which idle buckets are pruned next (doubles with the live set, so pruning stays amortised).
     prune_at: usize,
@@ -751,7 +790,10 @@ impl LocalPacer {
     }
 
     fn permit(reservation: Reservation, wait: Duration) -> PacePermit {
-        PacePermit::new(wait, move |_outcome| drop(reservation))
+        PacePermit {
+            waited: wait,
+            on_finish: Finish::Local(reservation),
+        }
     }
 }
 
@@ -1395,6 +1437,35 @@ mod tests {
             "{}",
             throttle.tracked_keys()
         );
+    }
+
+    /// The fast query scan gives what `form_urlencoded` gives, for plain and encoded values and keys.
+    #[test]
+    fn query_keys_match_form_urlencoded() {
+        let reference = |query: &str, name: &str| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| format!("{name}={v}"))
+        };
+        for query in [
+            "chat_id=42",
+            "access_token=x&chat_id=-5&user_id=3",
+            "chat_id=%2D7",
+            "chat%5Fid=9",
+            "text=a+b&chat_id=1",
+            "chat_id",
+            "chat_id=",
+            "chat_idx=1&chat_id=2",
+            "user_id=8",
+            "",
+            "chat_id=1&chat_id=2",
+        ] {
+            assert_eq!(
+                query_key(query, "chat_id"),
+                reference(query, "chat_id"),
+                "{query}"
+            );
+        }
     }
 
     /// One limit as a test compares it: (index, name, key, count).
