@@ -23,6 +23,8 @@ cargo xtask <task>
                             client side only, one fixed-response loopback server (~1 min)
             --sustained     10 s through the default throttle at the real limits: % of limit and 429s
             --memory        RSS and tracked_keys() after sends to 1,000,000 chats (mocked clock)
+            --fleet         3 replicas sharing a RedisPacer for 10 s at the real limits: % of limit, 429s,
+                            Redis round trips per request, the pacer's added latency (needs redis-server)
           Results also land in target/botwire-bench/*.json; the benches' own docs say how to read them.
   conformance
           two MAX clients no one here wrote play a scripted bot against the botwire-sandbox binary, driven
@@ -355,6 +357,7 @@ fn bench(part: Option<&str>) -> Result<(), String> {
         Some("--instructions") => return run_benches(&["instructions"], &[]),
         Some("--sustained") => return run_benches(&["sustained_rate"], &[]),
         Some("--memory") => return run_benches(&["throttle_memory"], &[]),
+        Some("--fleet") => return run_benches(&["fleet"], &[]),
         Some(other) => return Err(format!("unknown bench option `{other}`\n\n{HELP}")),
     }
     run_benches(
@@ -384,7 +387,7 @@ fn bench(part: Option<&str>) -> Result<(), String> {
             &[("BOTWIRE_AB", "1")],
         )?;
     }
-    run_benches(&["throttle_memory"], &[])?;
+    run_benches(&["throttle_memory", "fleet"], &[])?;
     // Last: the figures issue 13 asks for, and the slowest part (valgrind).
     run_benches(&["instructions"], &[])
 }

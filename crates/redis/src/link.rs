@@ -83,18 +83,11 @@ impl From<StoreError> for botwire_bot::StorageError {
     }
 }
 
-/// Checks a bot name and returns the key prefix `botwire:{<bot>}:`.
+/// Checks a bot name ([`BotName`](crate::BotName)'s rules) and returns the key prefix `botwire:{<bot>}:`.
 pub(crate) fn key_prefix(bot: &str) -> Result<String, StoreError> {
-    let ok = !bot.is_empty()
-        && bot.chars().count() <= 128
-        && !bot
-            .chars()
-            .any(|c| c == '{' || c == '}' || c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(format!("botwire:{{{bot}}}:"))
-    } else {
-        Err(StoreError::InvalidBotName(bot.to_owned()))
-    }
+    crate::BotName::new(bot)
+        .map(|name| format!("{}:", name.prefix()))
+        .map_err(|_| StoreError::InvalidBotName(bot.to_owned()))
 }
 
 #[derive(Clone)]
