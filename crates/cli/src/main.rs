@@ -1,0 +1,81 @@
+//! `botwire`: the command line for MAX and onebot.tech bot developers, built on the SDK's public API.
+//!
+//! ```text
+//! botwire max me                                  # who the token belongs to
+//! botwire max updates --follow                    # tail updates (long polling)
+//! botwire max forward --to http://127.0.0.1:8080/hook --secret S   # deliver them to a local webhook
+//! botwire max send 123 "hello" --button "Yes=yes"
+//! botwire onebot contacts export --bot-id 29454 --format csv      # resumable, at 2 requests/s
+//! botwire sandbox                                 # fake MAX and OneBot servers on loopback
+//! ```
+//!
+//! Tokens come from `MAX_BOT_TOKEN` / `ONEBOT_API_TOKEN` or `--token-file`, never from a flag (shell history).
+//! Exit codes: 0 ok, 1 other failure, 2 usage, 3 API error, 4 network, 5 rate limited.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod error;
+mod export;
+mod max;
+mod onebot;
+mod output;
+mod poll;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+use crate::output::Out;
+
+fn main() -> ExitCode {
+    // clap exits 2 on a usage error and 0 for --help / --version.
+    let cli = Cli::parse();
+    if cli.verbose {
+        init_tracing();
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit.into()
+        }
+    }
+}
+
+/// `--verbose`: the SDK's spans and events (method, path, status, duration, retries, throttle waits) on stderr.
+/// The SDK never logs a token; ureq's own `log` records (which would print URLs and headers at TRACE) are not
+/// collected at all.
+fn init_tracing() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| tracing_subscriber::EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::EnvFilter::new(
+                "botwire_transport=debug,botwire_max=debug,botwire_onebot=debug",
+            )
+        });
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let out = Out { json: cli.json };
+    let env = |name: &str| std::env::var(name).ok();
+    match cli.command {
+        Command::Max(args) => max::run(args, out, &env),
+        Command::OneBot(args) => onebot::run(args, out, &env),
+        Command::Sandbox(command) => match botwire_sandbox::cli::run(&command.args) {
+            Ok(never) => match never {},
+            Err(e) => Err(CliError::usage(format!("sandbox: {e}"))),
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "botwire", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
