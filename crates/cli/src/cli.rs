@@ -75,7 +75,9 @@ pub struct Connection {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = "The token comes from MAX_BOT_TOKEN (or --token-file); the base URL from --base-url, MAX_BASE_URL, or https://platform-api2.max.ru.")]
+#[command(
+    after_long_help = "The token comes from MAX_BOT_TOKEN (or --token-file); the base URL from --base-url, MAX_BASE_URL, or https://platform-api2.max.ru."
+)]
 pub struct MaxArgs {
     #[command(flatten)]
     pub connection: Connection,
@@ -281,7 +283,9 @@ impl PlatformName {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = "The token comes from ONEBOT_API_TOKEN (or --token-file); the base URL from --base-url, --platform, ONEBOT_BASE_URL, or onebot.tech. Requests are paced to the API's 2 per second.")]
+#[command(
+    after_long_help = "The token comes from ONEBOT_API_TOKEN (or --token-file); the base URL from --base-url, --platform, ONEBOT_BASE_URL, or onebot.tech. Requests are paced to the API's 2 per second."
+)]
 pub struct OneBotArgs {
     #[command(flatten)]
     pub connection: Connection,

@@ -76,7 +76,8 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-const NETWORK_HINT: &str = "check the base URL (--base-url or the *_BASE_URL variable) and that the server is reachable";
+const NETWORK_HINT: &str =
+    "check the base URL (--base-url or the *_BASE_URL variable) and that the server is reachable";
 const RATE_HINT: &str =
     "the client already paces itself to the documented limits; wait a little and run it again";
 
@@ -140,16 +141,25 @@ mod tests {
 
     #[test]
     fn sdk_errors_map_to_the_documented_exit_codes() {
-        let api = botwire_max::ApiError::new(http::StatusCode::NOT_FOUND, Some("not.found".into()), None, true);
+        let api = botwire_max::ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            Some("not.found".into()),
+            None,
+            true,
+        );
         assert_eq!(CliError::from(botwire_max::Error::Api(api)).exit, Exit::Api);
         let limited = botwire_max::Error::RateLimited {
             retry_after: None,
             error: None,
         };
         assert_eq!(CliError::from(limited).exit, Exit::RateLimited);
-        let net = botwire_max::Error::Transport(botwire_transport::TransportError::connect("refused"));
+        let net =
+            botwire_max::Error::Transport(botwire_transport::TransportError::connect("refused"));
         assert_eq!(CliError::from(net).exit, Exit::Network);
-        assert_eq!(CliError::from(botwire_max::Error::Config("x".into())).exit, Exit::Usage);
+        assert_eq!(
+            CliError::from(botwire_max::Error::Config("x".into())).exit,
+            Exit::Usage
+        );
         let limited = botwire_onebot::Error::RateLimited { retry_after: None };
         assert_eq!(CliError::from(limited).exit, Exit::RateLimited);
         let refused = botwire_onebot::Error::Api {

@@ -41,19 +41,34 @@ struct State {
 impl State {
     /// Whether an unfinished export was started with the same arguments.
     fn same_job(&self, other: &State) -> bool {
-        (self.bot_id, self.format, self.tags, self.variables, self.page_size)
-            == (other.bot_id, other.format, other.tags, other.variables, other.page_size)
+        (
+            self.bot_id,
+            self.format,
+            self.tags,
+            self.variables,
+            self.page_size,
+        ) == (
+            other.bot_id,
+            other.format,
+            other.tags,
+            other.variables,
+            other.page_size,
+        )
     }
 }
 
 fn state_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = output
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".export-state");
     output.with_file_name(name)
 }
 
 fn save_state(path: &Path, state: &State) -> Result<(), CliError> {
-    let json = serde_json::to_vec(state).map_err(|e| CliError::failure(format!("cannot encode the export state: {e}")))?;
+    let json = serde_json::to_vec(state)
+        .map_err(|e| CliError::failure(format!("cannot encode the export state: {e}")))?;
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, json)
         .and_then(|()| std::fs::rename(&tmp, path))
@@ -117,7 +132,12 @@ fn csv_row(c: &Contact, state: &State) -> String {
     ];
     if state.tags {
         let tags = c.tags.as_deref().unwrap_or_default();
-        fields.push(tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(";"));
+        fields.push(
+            tags.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
     }
     if state.variables {
         let map: serde_json::Map<String, serde_json::Value> = c
@@ -127,9 +147,17 @@ fn csv_row(c: &Contact, state: &State) -> String {
             .iter()
             .filter_map(|v| Some((v.name()?.to_owned(), serde_json::Value::from(v.value_str()))))
             .collect();
-        fields.push(if map.is_empty() { String::new() } else { serde_json::Value::Object(map).to_string() });
+        fields.push(if map.is_empty() {
+            String::new()
+        } else {
+            serde_json::Value::Object(map).to_string()
+        });
     }
-    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push('\n');
     line
 }
@@ -155,7 +183,10 @@ fn written_ids(file: &mut File, format: ExportFormat) -> std::io::Result<HashSet
         ExportFormat::Jsonl => {
             for line in BufReader::new(file).lines() {
                 let line = line?;
-                if let Some(id) = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|v| v["id"].as_i64()) {
+                if let Some(id) = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| v["id"].as_i64())
+                {
                     ids.insert(id);
                 }
             }
@@ -170,7 +201,10 @@ fn written_ids(file: &mut File, format: ExportFormat) -> std::io::Result<HashSet
                     '"' => in_quotes = !in_quotes,
                     '\n' if !in_quotes => {
                         let record = &text[record_start..i];
-                        if !header && let Some(id) = record.split(',').next().and_then(|f| f.trim().parse().ok()) {
+                        if !header
+                            && let Some(id) =
+                                record.split(',').next().and_then(|f| f.trim().parse().ok())
+                        {
                             ids.insert(id);
                         }
                         header = false;
@@ -186,7 +220,10 @@ fn written_ids(file: &mut File, format: ExportFormat) -> std::io::Result<HashSet
 
 pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliError> {
     if !(1..=500).contains(&args.page_size) {
-        return Err(CliError::usage(format!("--page-size {} must be 1–500", args.page_size)));
+        return Err(CliError::usage(format!(
+            "--page-size {} must be 1–500",
+            args.page_size
+        )));
     }
     let extension = match args.format {
         ExportFormat::Csv => "csv",
@@ -210,11 +247,20 @@ pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliE
     let earlier = match std::fs::read(&state_file) {
         _ if args.restart => None,
         Ok(bytes) => Some(serde_json::from_slice::<State>(&bytes).map_err(|e| {
-            CliError::usage(format!("{} is not an export state: {e}", state_file.display()))
-                .hint("run with --restart to start the export over")
+            CliError::usage(format!(
+                "{} is not an export state: {e}",
+                state_file.display()
+            ))
+            .hint("run with --restart to start the export over")
         })?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(CliError::io("cannot read the export state", &state_file, &e)),
+        Err(e) => {
+            return Err(CliError::io(
+                "cannot read the export state",
+                &state_file,
+                &e,
+            ));
+        }
     };
     let open_error = |e: std::io::Error| CliError::io("cannot open the output", &output, &e);
     let (mut file, mut state, mut seen) = match earlier {
@@ -226,10 +272,16 @@ pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliE
                 earlier.format,
                 earlier.page_size
             ))
-            .hint("run it again with those arguments to finish it, or add --restart to start over"));
+            .hint(
+                "run it again with those arguments to finish it, or add --restart to start over",
+            ));
         }
         Some(earlier) => {
-            let mut file = OpenOptions::new().read(true).write(true).open(&output).map_err(open_error)?;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&output)
+                .map_err(open_error)?;
             let len = file.metadata().map_err(open_error)?.len();
             if len < earlier.bytes {
                 return Err(CliError::usage(format!(
@@ -265,7 +317,10 @@ pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliE
         }
     };
 
-    let mut query = GetContacts::new().bot_id(state.bot_id).count(state.page_size).page(state.next_page);
+    let mut query = GetContacts::new()
+        .bot_id(state.bot_id)
+        .count(state.page_size)
+        .page(state.next_page);
     if state.tags {
         query = query.with_tags();
     }
@@ -274,7 +329,11 @@ pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliE
     }
     let mut pager = ContactPager::new(query);
     // Drawn on stderr only when it is a terminal; the default client paces the pages at 2 requests/s.
-    let bar = if out.json { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
+    let bar = if out.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
     bar.set_style(
         ProgressStyle::with_template("{spinner} page {pos}/{len} [{bar:30}] {msg} ({elapsed})")
             .map(|s| s.progress_chars("=> "))
@@ -283,13 +342,16 @@ pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliE
     bar.set_position(u64::from(state.next_page.saturating_sub(1)));
     bar.set_message(format!("{} contacts", state.contacts));
     let mut pages_this_run = 0u32;
-    let complete = loop {
-        let Some(request) = pager.next_request() else { break true };
-        if args.max_pages.is_some_and(|max| pages_this_run >= max) {
-            break false;
-        }
-        let page_number = request.page.unwrap_or(state.next_page);
-        let page = client.send(&request).map_err(|e| {
+    let complete =
+        loop {
+            let Some(request) = pager.next_request() else {
+                break true;
+            };
+            if args.max_pages.is_some_and(|max| pages_this_run >= max) {
+                break false;
+            }
+            let page_number = request.page.unwrap_or(state.next_page);
+            let page = client.send(&request).map_err(|e| {
             let e = CliError::from(e);
             let hint = format!(
                 "{} contacts are saved; run the same command again to resume at page {page_number}",
@@ -297,33 +359,34 @@ pub fn run(client: &OneBotClient, out: Out, args: ExportArgs) -> Result<(), CliE
             );
             CliError { hint: Some(e.hint.map_or(hint.clone(), |h| format!("{h}; {hint}"))), ..e }
         })?;
-        if let Some(last) = page.meta.as_ref().and_then(|m| m.last_page) {
-            bar.set_length(u64::from(last));
-        }
-        pager.accept(page);
-        let mut chunk = String::new();
-        let mut added = 0u64;
-        while let Some(contact) = pager.pop() {
-            if seen.insert(contact.id.get()) {
-                chunk.push_str(&record(&contact, &state)?);
-                added += 1;
+            if let Some(last) = page.meta.as_ref().and_then(|m| m.last_page) {
+                bar.set_length(u64::from(last));
             }
-        }
-        file.write_all(chunk.as_bytes())
-            .and_then(|()| file.flush())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| CliError::io("cannot write", &output, &e))?;
-        state.bytes += chunk.len() as u64;
-        state.contacts += added;
-        state.next_page = page_number + 1;
-        save_state(&state_file, &state)?;
-        pages_this_run += 1;
-        bar.set_position(u64::from(page_number));
-        bar.set_message(format!("{} contacts", state.contacts));
-    };
+            pager.accept(page);
+            let mut chunk = String::new();
+            let mut added = 0u64;
+            while let Some(contact) = pager.pop() {
+                if seen.insert(contact.id.get()) {
+                    chunk.push_str(&record(&contact, &state)?);
+                    added += 1;
+                }
+            }
+            file.write_all(chunk.as_bytes())
+                .and_then(|()| file.flush())
+                .and_then(|()| file.sync_data())
+                .map_err(|e| CliError::io("cannot write", &output, &e))?;
+            state.bytes += chunk.len() as u64;
+            state.contacts += added;
+            state.next_page = page_number + 1;
+            save_state(&state_file, &state)?;
+            pages_this_run += 1;
+            bar.set_position(u64::from(page_number));
+            bar.set_message(format!("{} contacts", state.contacts));
+        };
     bar.finish_and_clear();
     if complete {
-        std::fs::remove_file(&state_file).map_err(|e| CliError::io("cannot remove the export state", &state_file, &e))?;
+        std::fs::remove_file(&state_file)
+            .map_err(|e| CliError::io("cannot remove the export state", &state_file, &e))?;
     }
     let summary = serde_json::json!({
         "output": output.display().to_string(),
@@ -370,14 +433,21 @@ mod tests {
         let mut contact = Contact::new(42);
         contact.name = Some("Иван, \"VIP\"".into());
         contact.address = Some("line 1\n7, line 2".into());
-        contact.tags = Some(vec![botwire_core_types::onebot::Tag::named("a"), botwire_core_types::onebot::Tag::named("b")]);
+        contact.tags = Some(vec![
+            botwire_core_types::onebot::Tag::named("a"),
+            botwire_core_types::onebot::Tag::named("b"),
+        ]);
         let st = state(ExportFormat::Csv);
         let row = csv_row(&contact, &st);
         assert!(row.starts_with("42,,\"Иван, \"\"VIP\"\"\""), "{row}");
         assert!(row.contains(",a;b,"), "{row}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.csv");
-        std::fs::write(&path, format!("{}{row}{}", csv_header(&st), csv_row(&Contact::new(7), &st))).unwrap();
+        std::fs::write(
+            &path,
+            format!("{}{row}{}", csv_header(&st), csv_row(&Contact::new(7), &st)),
+        )
+        .unwrap();
         let ids = written_ids(&mut File::open(&path).unwrap(), ExportFormat::Csv).unwrap();
         // The quoted line break's "7, line 2" is not mistaken for a record.
         assert_eq!(ids, HashSet::from([42, 7]));
@@ -388,7 +458,11 @@ mod tests {
         let st = state(ExportFormat::Jsonl);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.jsonl");
-        let text = format!("{}{}", record(&Contact::new(3), &st).unwrap(), record(&Contact::new(5), &st).unwrap());
+        let text = format!(
+            "{}{}",
+            record(&Contact::new(3), &st).unwrap(),
+            record(&Contact::new(5), &st).unwrap()
+        );
         std::fs::write(&path, text).unwrap();
         let ids = written_ids(&mut File::open(&path).unwrap(), ExportFormat::Jsonl).unwrap();
         assert_eq!(ids, HashSet::from([3, 5]));
@@ -396,6 +470,9 @@ mod tests {
 
     #[test]
     fn the_state_file_sits_next_to_the_output() {
-        assert_eq!(state_path(Path::new("/tmp/x/contacts.csv")), Path::new("/tmp/x/contacts.csv.export-state"));
+        assert_eq!(
+            state_path(Path::new("/tmp/x/contacts.csv")),
+            Path::new("/tmp/x/contacts.csv.export-state")
+        );
     }
 }

@@ -74,7 +74,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Err(e) => Err(CliError::usage(format!("sandbox: {e}"))),
         },
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "botwire", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "botwire",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
     }

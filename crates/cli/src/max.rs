@@ -1,6 +1,8 @@
 //! `botwire max …`: inspect the bot, its chats and members, set commands, send, manage webhooks.
 
-use botwire_core_types::max::{BotCommand, BotCommands, ChatId, SubscriptionRequestBody, UploadType, UserId};
+use botwire_core_types::max::{
+    BotCommand, BotCommands, ChatId, SubscriptionRequestBody, UploadType, UserId,
+};
 use botwire_max::blocking::{Client, DefaultTransport};
 use botwire_max::builders::{KeyboardBuilder, MessageBuilder};
 use botwire_max::endpoints::{GetMembers, MembersQuery, MessageTarget, SendMessage};
@@ -44,12 +46,23 @@ fn commands_text(commands: Option<&[BotCommand]>) -> String {
 fn me(client: &MaxClient, out: Out) -> Result<(), CliError> {
     let me = client.get_me()?;
     out.either(&me, || {
-        let username = me.username.as_deref().map(|u| format!(" (@{u})")).unwrap_or_default();
-        let mut text = format!("{}{username}\nid:       {}", me.first_name, me.user_id.get());
+        let username = me
+            .username
+            .as_deref()
+            .map(|u| format!(" (@{u})"))
+            .unwrap_or_default();
+        let mut text = format!(
+            "{}{username}\nid:       {}",
+            me.first_name,
+            me.user_id.get()
+        );
         if let Some(description) = me.description.as_deref().filter(|d| !d.is_empty()) {
             text.push_str(&format!("\nabout:    {description}"));
         }
-        text.push_str(&format!("\ncommands:\n{}", commands_text(me.commands.as_deref())));
+        text.push_str(&format!(
+            "\ncommands:\n{}",
+            commands_text(me.commands.as_deref())
+        ));
         text
     })
 }
@@ -65,7 +78,11 @@ fn chat_get(client: &MaxClient, out: Out, chat: i64) -> Result<(), CliError> {
             format!("participants: {}", chat.participants_count),
         ];
         if let Some(user) = &chat.dialog_with_user {
-            lines.push(format!("dialog with:  {} (id {})", user.first_name, user.user_id.get()));
+            lines.push(format!(
+                "dialog with:  {} (id {})",
+                user.first_name,
+                user.user_id.get()
+            ));
         }
         if let Some(link) = &chat.link {
             lines.push(format!("link:         {link}"));
@@ -99,8 +116,17 @@ fn members(client: &MaxClient, out: Out, chat: i64) -> Result<(), CliError> {
                 } else {
                     "member"
                 };
-                let username = member.username.as_deref().map(|u| format!(" @{u}")).unwrap_or_default();
-                format!("{:>12}  {:<6}  {}{username}", member.user_id.get(), role, member_name(member))
+                let username = member
+                    .username
+                    .as_deref()
+                    .map(|u| format!(" @{u}"))
+                    .unwrap_or_default();
+                format!(
+                    "{:>12}  {:<6}  {}{username}",
+                    member.user_id.get(),
+                    role,
+                    member_name(member)
+                )
             })?;
         }
         match page.marker {
@@ -139,11 +165,16 @@ fn commands(client: &MaxClient, out: Out, command: CommandsCommand) -> Result<()
         }
     };
     let info = client.set_my_commands(list)?;
-    out.either(&info, || format!("commands now:\n{}", commands_text(info.commands.as_deref())))
+    out.either(&info, || {
+        format!("commands now:\n{}", commands_text(info.commands.as_deref()))
+    })
 }
 
 fn upload_type(path: &std::path::Path) -> UploadType {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let mime = content_type_for(&name);
     if mime.starts_with("image/") {
         UploadType::Image
@@ -166,11 +197,14 @@ fn send(client: &MaxClient, out: Out, args: SendArgs) -> Result<(), CliError> {
             (MessageTarget::Chat(ChatId(chat)), text.clone())
         }
         (Some(_), _) => {
-            return Err(CliError::usage("with --user, give only the text").hint("botwire max send --user 123 \"hello\""));
+            return Err(CliError::usage("with --user, give only the text")
+                .hint("botwire max send --user 123 \"hello\""));
         }
         (None, _) => {
-            return Err(CliError::usage("give the chat id and the text, or --user ID and the text")
-                .hint("botwire max send 123 \"hello\", or botwire max send --user 456 \"hello\""));
+            return Err(CliError::usage(
+                "give the chat id and the text, or --user ID and the text",
+            )
+            .hint("botwire max send 123 \"hello\", or botwire max send --user 456 \"hello\""));
         }
     };
     let mut builder = if args.markdown {
@@ -184,7 +218,9 @@ fn send(client: &MaxClient, out: Out, args: SendArgs) -> Result<(), CliError> {
         let mut keyboard = KeyboardBuilder::new();
         for spec in &args.buttons {
             let (label, value) = spec.split_once('=').ok_or_else(|| {
-                CliError::usage(format!("--button `{spec}`: write TEXT=PAYLOAD or TEXT=https://…"))
+                CliError::usage(format!(
+                    "--button `{spec}`: write TEXT=PAYLOAD or TEXT=https://…"
+                ))
             })?;
             keyboard = if value.starts_with("https://") || value.starts_with("http://") {
                 keyboard.link(label, value)
@@ -206,9 +242,15 @@ fn send(client: &MaxClient, out: Out, args: SendArgs) -> Result<(), CliError> {
     }
     let message = builder.build()?;
     // A fresh upload may still be processing: the SDK's `attachment.not.ready` retry.
-    let sent = client.send_retrying_not_ready(&SendMessage::new(target, message.body), &NotReadyRetry::default())?;
+    let sent = client.send_retrying_not_ready(
+        &SendMessage::new(target, message.body),
+        &NotReadyRetry::default(),
+    )?;
     out.either(&sent, || {
-        let chat = sent.recipient.chat_id.map_or_else(|| "?".to_owned(), |c| c.get().to_string());
+        let chat = sent
+            .recipient
+            .chat_id
+            .map_or_else(|| "?".to_owned(), |c| c.get().to_string());
         format!("sent {} to chat {chat}", sent.mid().unwrap_or("(no id)"))
     })
 }
@@ -224,7 +266,10 @@ fn webhook(client: &MaxClient, out: Out, command: WebhookCommand) -> Result<(), 
                 return out.raw_line("no webhook subscriptions (long polling is on)");
             }
             for s in &list.subscriptions {
-                let types = s.update_types.as_ref().map_or_else(|| "all updates".to_owned(), |t| t.join(","));
+                let types = s
+                    .update_types
+                    .as_ref()
+                    .map_or_else(|| "all updates".to_owned(), |t| t.join(","));
                 out.raw_line(&format!("{}  since {} UTC  ({types})", s.url, utc(s.time)))?;
             }
             Ok(())
@@ -239,12 +284,16 @@ fn webhook(client: &MaxClient, out: Out, command: WebhookCommand) -> Result<(), 
             }
             client.subscribe(body)?;
             out.either(&serde_json::json!({"subscribed": url}), || {
-                format!("subscribed {url}; long polling is off until `botwire max webhook delete {url}`")
+                format!(
+                    "subscribed {url}; long polling is off until `botwire max webhook delete {url}`"
+                )
             })
         }
         WebhookCommand::Delete { url } => {
             client.unsubscribe(url.clone())?;
-            out.either(&serde_json::json!({"unsubscribed": url}), || format!("unsubscribed {url}"))
+            out.either(&serde_json::json!({"unsubscribed": url}), || {
+                format!("unsubscribed {url}")
+            })
         }
     }
 }

@@ -4,7 +4,9 @@ use botwire_core_types::onebot::{ContactId, ContactVariable, Messenger};
 use botwire_onebot::blocking::{Client, DefaultTransport};
 use botwire_onebot::endpoints::{GetContactVariables, MessageTarget, SendMessage};
 
-use crate::cli::{ContactsCommand, OneBotArgs, OneBotCommand, OneBotSendArgs, TagCommand, VariableCommand};
+use crate::cli::{
+    ContactsCommand, OneBotArgs, OneBotCommand, OneBotSendArgs, TagCommand, VariableCommand,
+};
 use crate::error::CliError;
 use crate::output::Out;
 use crate::settings::{Env, onebot_client};
@@ -30,7 +32,9 @@ pub fn run(args: OneBotArgs, out: Out, env: Env<'_>) -> Result<(), CliError> {
                 lines.join("\n")
             })
         }
-        OneBotCommand::Contacts(ContactsCommand::Export(export)) => crate::export::run(&client, out, export),
+        OneBotCommand::Contacts(ContactsCommand::Export(export)) => {
+            crate::export::run(&client, out, export)
+        }
         OneBotCommand::Send(send_args) => send(&client, out, send_args),
         OneBotCommand::Variable(command) => variable(&client, out, command),
         OneBotCommand::Tag(command) => tag(&client, out, command),
@@ -40,16 +44,24 @@ pub fn run(args: OneBotArgs, out: Out, env: Env<'_>) -> Result<(), CliError> {
 fn send(client: &OneBotClient, out: Out, args: OneBotSendArgs) -> Result<(), CliError> {
     let target = match (args.contact, args.to, args.bot_id, args.messenger) {
         (Some(contact), None, _, _) => MessageTarget::contact(contact),
-        (None, Some(to), Some(bot), Some(messenger)) => MessageTarget::external(bot, Messenger::parse(&messenger), to),
+        (None, Some(to), Some(bot), Some(messenger)) => {
+            MessageTarget::external(bot, Messenger::parse(&messenger), to)
+        }
         _ => {
-            return Err(CliError::usage("give --contact ID, or --to EXTERNAL_ID with --bot-id and --messenger"));
+            return Err(CliError::usage(
+                "give --contact ID, or --to EXTERNAL_ID with --bot-id and --messenger",
+            ));
         }
     };
     let message = match (args.text, args.image, args.file) {
         (Some(text), None, None) => SendMessage::text(target, text),
         (None, Some(url), None) => SendMessage::image(target, url),
         (None, None, Some(url)) => SendMessage::file(target, url),
-        _ => return Err(CliError::usage("send one of: a text, --image URL or --file URL")),
+        _ => {
+            return Err(CliError::usage(
+                "send one of: a text, --image URL or --file URL",
+            ));
+        }
     };
     let result = client.send_message(message)?;
     out.either(&result, || "sent".to_owned())
@@ -72,20 +84,38 @@ fn all_variables(client: &OneBotClient, contact: i64) -> Result<Vec<ContactVaria
 
 fn variable(client: &OneBotClient, out: Out, command: VariableCommand) -> Result<(), CliError> {
     match command {
-        VariableCommand::Set { contact, name, value } => {
+        VariableCommand::Set {
+            contact,
+            name,
+            value,
+        } => {
             let set = client.set_contact_variable(ContactId(contact), name.clone(), value)?;
             out.either(&set, || format!("{name} = {}", set.value_str()))
         }
-        VariableCommand::Get { contact, name: Some(name) } => {
+        VariableCommand::Get {
+            contact,
+            name: Some(name),
+        } => {
             let variables = all_variables(client, contact)?;
-            let found = variables.iter().find(|v| v.name() == Some(name.as_str())).ok_or_else(|| {
-                CliError::new(crate::error::Exit::Api, format!("contact {contact} has no variable `{name}`"))
-            })?;
+            let found = variables
+                .iter()
+                .find(|v| v.name() == Some(name.as_str()))
+                .ok_or_else(|| {
+                    CliError::new(
+                        crate::error::Exit::Api,
+                        format!("contact {contact} has no variable `{name}`"),
+                    )
+                })?;
             out.either(found, || found.value_str().to_owned())
         }
-        VariableCommand::Get { contact, name: None } => {
+        VariableCommand::Get {
+            contact,
+            name: None,
+        } => {
             for v in all_variables(client, contact)? {
-                out.either(&v, || format!("{} = {}", v.name().unwrap_or("?"), v.value_str()))?;
+                out.either(&v, || {
+                    format!("{} = {}", v.name().unwrap_or("?"), v.value_str())
+                })?;
             }
             Ok(())
         }
@@ -104,7 +134,9 @@ fn tag(client: &OneBotClient, out: Out, command: TagCommand) -> Result<(), CliEr
         }
         TagCommand::Detach { contact, tag } => {
             let result = client.detach_tag_from_contact(ContactId(contact), tag.clone())?;
-            out.either(&result, || format!("removed tag {tag} from contact {contact}"))
+            out.either(&result, || {
+                format!("removed tag {tag} from contact {contact}")
+            })
         }
         TagCommand::List { contact } => {
             for t in client.get_contact_tags(ContactId(contact))? {

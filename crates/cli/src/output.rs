@@ -27,7 +27,11 @@ impl Out {
     }
 
     /// The value as JSON with `--json`, else the human text.
-    pub fn either(&self, value: &impl serde::Serialize, human: impl FnOnce() -> String) -> Result<(), CliError> {
+    pub fn either(
+        &self,
+        value: &impl serde::Serialize,
+        human: impl FnOnce() -> String,
+    ) -> Result<(), CliError> {
         if self.json {
             self.json_line(value)
         } else {

@@ -23,8 +23,11 @@ impl CheckpointFile {
     fn open(path: &Path) -> Result<Self, CliError> {
         let saved = match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                CliError::usage(format!("the checkpoint file {} is not a checkpoint: {e}", path.display()))
-                    .hint("delete it to start from what the server has pending")
+                CliError::usage(format!(
+                    "the checkpoint file {} is not a checkpoint: {e}",
+                    path.display()
+                ))
+                .hint("delete it to start from what the server has pending")
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Checkpoint::default(),
             Err(e) => return Err(CliError::io("cannot read the checkpoint file", path, &e)),
@@ -60,8 +63,16 @@ fn drive(
     follow: bool,
     mut handle: impl FnMut(&Polled, &str) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
-    let mut file = options.checkpoint.as_deref().map(CheckpointFile::open).transpose()?;
-    let types: Vec<UpdateType> = options.types.iter().map(|t| UpdateType::from(t.trim())).collect();
+    let mut file = options
+        .checkpoint
+        .as_deref()
+        .map(CheckpointFile::open)
+        .transpose()?;
+    let types: Vec<UpdateType> = options
+        .types
+        .iter()
+        .map(|t| UpdateType::from(t.trim()))
+        .collect();
     let mut config = PollConfig::default().keep_json().types(types);
     if let Some(file) = &file {
         config = config.starting_at(file.saved);
@@ -80,7 +91,10 @@ fn drive(
         match poller.next_action(Instant::now(), client.config())? {
             Action::Deliver(item) => {
                 answered_empty = false;
-                let json = poller.last_json().map(str::to_owned).unwrap_or_else(|| fallback_json(&item));
+                let json = poller
+                    .last_json()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| fallback_json(&item));
                 handle(&item, &json)?;
                 handled += 1;
                 if let Some(file) = &mut file {
@@ -114,13 +128,18 @@ fn fallback_json(item: &Polled) -> String {
 
 /// One human line about an update.
 fn describe(update: &Update) -> String {
-    let chat = update.chat_id().map_or_else(String::new, |c| format!(" chat={}", c.get()));
+    let chat = update
+        .chat_id()
+        .map_or_else(String::new, |c| format!(" chat={}", c.get()));
     let detail = match update {
         Update::MessageCreated(u) => u.message.as_ref().map(|m| {
             let who = m.sender.as_ref().map_or("?", |s| s.first_name.as_str());
             format!("{who}: {}", m.text().unwrap_or("(no text)"))
         }),
-        Update::MessageEdited(u) => u.message.as_ref().map(|m| format!("now: {}", m.text().unwrap_or(""))),
+        Update::MessageEdited(u) => u
+            .message
+            .as_ref()
+            .map(|m| format!("now: {}", m.text().unwrap_or(""))),
         Update::MessageCallback(u) => Some(format!(
             "{} pressed {}",
             u.callback.user.first_name,
@@ -139,7 +158,11 @@ fn describe(update: &Update) -> String {
         _ => None,
     };
     let detail = detail.map(|d| format!("  {d}")).unwrap_or_default();
-    format!("{} UTC  {:<18}{chat}{detail}", utc(update.timestamp()), update.kind())
+    format!(
+        "{} UTC  {:<18}{chat}{detail}",
+        utc(update.timestamp()),
+        update.kind()
+    )
 }
 
 pub fn updates(client: &MaxClient, out: Out, args: UpdatesArgs) -> Result<(), CliError> {
@@ -148,7 +171,10 @@ pub fn updates(client: &MaxClient, out: Out, args: UpdatesArgs) -> Result<(), Cl
             // The update's JSON exactly as the API sent it: stable for scripts, new fields included.
             _ if out.json => out.raw_line(json)?,
             Polled::Update(update) => out.raw_line(&describe(update))?,
-            Polled::Malformed(bad) => eprintln!("warning: an update could not be decoded ({}): {}", bad.error, bad.raw),
+            Polled::Malformed(bad) => eprintln!(
+                "warning: an update could not be decoded ({}): {}",
+                bad.error, bad.raw
+            ),
         }
         Ok(())
     })?;
@@ -161,7 +187,9 @@ pub fn updates(client: &MaxClient, out: Out, args: UpdatesArgs) -> Result<(), Cl
 /// The wait before retry `n` (1-based): the platform's ×2.5 growth from `first`, capped at `max`.
 fn retry_wait(first: Duration, max: Duration, n: u32) -> Duration {
     let factor = 2.5f64.powi(i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX));
-    Duration::try_from_secs_f64(first.as_secs_f64() * factor).unwrap_or(max).min(max)
+    Duration::try_from_secs_f64(first.as_secs_f64() * factor)
+        .unwrap_or(max)
+        .min(max)
 }
 
 pub fn forward(client: &MaxClient, out: Out, args: ForwardArgs) -> Result<(), CliError> {
@@ -170,8 +198,11 @@ pub fn forward(client: &MaxClient, out: Out, args: ForwardArgs) -> Result<(), Cl
         .parse()
         .map_err(|e| CliError::usage(format!("--to `{}` is not a URL: {e}", args.to)))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(CliError::usage(format!("--to `{}` must be an http:// or https:// URL", args.to))
-            .hint("e.g. --to http://127.0.0.1:8080/hook"));
+        return Err(CliError::usage(format!(
+            "--to `{}` must be an http:// or https:// URL",
+            args.to
+        ))
+        .hint("e.g. --to http://127.0.0.1:8080/hook"));
     }
     if let Some(secret) = &args.secret {
         // The rule MAX applies to a subscription's secret, so the handler is tested with a secret MAX would send.
@@ -206,7 +237,10 @@ pub fn forward(client: &MaxClient, out: Out, args: ForwardArgs) -> Result<(), Cl
                 .hint("the checkpoint still points at this update: fix the handler and run the same command again"));
             }
             let wait = retry_wait(args.retry_first, args.retry_max, attempt);
-            eprintln!("→ {kind}: {failure}; retry {attempt}/{} in {wait:?}", args.retries);
+            eprintln!(
+                "→ {kind}: {failure}; retry {attempt}/{} in {wait:?}",
+                args.retries
+            );
             std::thread::sleep(wait);
         }
     })?;
@@ -223,15 +257,16 @@ fn deliver(
     secret: Option<&str>,
     json: &str,
 ) -> Result<u16, botwire_transport::TransportError> {
-    let mut request = http::Request::post(uri.clone())
-        .header(http::header::CONTENT_TYPE, "application/json");
+    let mut request =
+        http::Request::post(uri.clone()).header(http::header::CONTENT_TYPE, "application/json");
     if let Some(secret) = secret {
         request = request.header(botwire_max::webhook::SECRET_HEADER, secret);
     }
     let request = request
         .body(json.as_bytes().to_vec())
         .map_err(|e| botwire_transport::TransportError::invalid_request(e.to_string()))?;
-    hook.execute(request).map(|response| response.status().as_u16())
+    hook.execute(request)
+        .map(|response| response.status().as_u16())
 }
 
 #[cfg(test)]
@@ -247,6 +282,9 @@ mod tests {
         assert_eq!(retry_wait(first, max, 10), max);
         // The platform's own schedule: 60 s, 150 s, 375 s.
         let hour = Duration::from_secs(3600);
-        assert_eq!(retry_wait(Duration::from_secs(60), hour, 3), Duration::from_secs(375));
+        assert_eq!(
+            retry_wait(Duration::from_secs(60), hour, 3),
+            Duration::from_secs(375)
+        );
     }
 }

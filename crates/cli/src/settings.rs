@@ -58,7 +58,10 @@ pub fn resolve(
 
 fn read_token_file(path: &Path) -> Result<String, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::usage(format!("cannot read the token file {}: {e}", path.display()))
+        CliError::usage(format!(
+            "cannot read the token file {}: {e}",
+            path.display()
+        ))
     })?;
     let token = text.trim();
     if token.is_empty() {
@@ -94,7 +97,8 @@ pub fn onebot_client(
     connection: &Connection,
     platform: Option<botwire_onebot::Platform>,
     env: Env<'_>,
-) -> Result<botwire_onebot::blocking::Client<botwire_onebot::blocking::DefaultTransport>, CliError> {
+) -> Result<botwire_onebot::blocking::Client<botwire_onebot::blocking::DefaultTransport>, CliError>
+{
     let (token, url) = resolve(
         connection,
         platform.map(botwire_onebot::Platform::base_url),
@@ -128,13 +132,25 @@ mod tests {
             _ => None,
         };
         let (token, url) = resolve(&conn(None, None), None, "T", "U", &env).unwrap();
-        assert_eq!((token.expose(), url.as_deref()), ("env-token", Some("http://env:1")));
+        assert_eq!(
+            (token.expose(), url.as_deref()),
+            ("env-token", Some("http://env:1"))
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("token");
         std::fs::write(&file, "  file-token\n").unwrap();
-        let (token, url) =
-            resolve(&conn(Some(&file), Some("http://flag:2")), Some("https://preset"), "T", "U", &env).unwrap();
-        assert_eq!((token.expose(), url.as_deref()), ("file-token", Some("http://flag:2")));
+        let (token, url) = resolve(
+            &conn(Some(&file), Some("http://flag:2")),
+            Some("https://preset"),
+            "T",
+            "U",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            (token.expose(), url.as_deref()),
+            ("file-token", Some("http://flag:2"))
+        );
         let (_, url) = resolve(&conn(None, None), Some("https://preset"), "T", "U", &env).unwrap();
         assert_eq!(url.as_deref(), Some("https://preset"));
         let err = resolve(&conn(None, Some("ftp://x")), None, "T", "U", &env).unwrap_err();
@@ -143,6 +159,9 @@ mod tests {
         assert!(err.message.contains('T') && err.hint.is_some(), "{err}");
         std::fs::write(&file, "\n").unwrap();
         let err = resolve(&conn(Some(&file), None), None, "T", "U", &env).unwrap_err();
-        assert!(err.message.contains("empty") && !err.to_string().contains("env-token"), "{err}");
+        assert!(
+            err.message.contains("empty") && !err.to_string().contains("env-token"),
+            "{err}"
+        );
     }
 }
