@@ -49,14 +49,17 @@ fn main() -> ExitCode {
 /// The SDK never logs a token; ureq's own `log` records (which would print URLs and headers at TRACE) are not
 /// collected at all.
 fn init_tracing() {
-    let filter = std::env::var("RUST_LOG")
+    let spec = std::env::var("RUST_LOG")
         .ok()
-        .and_then(|spec| tracing_subscriber::EnvFilter::try_new(spec).ok())
+        .filter(|spec| tracing_subscriber::EnvFilter::try_new(spec).is_ok())
         .unwrap_or_else(|| {
-            tracing_subscriber::EnvFilter::new(
-                "botwire_transport=debug,botwire_max=debug,botwire_onebot=debug",
-            )
+            "botwire_transport=debug,botwire_max=debug,botwire_onebot=debug".to_owned()
         });
+    // Whatever RUST_LOG says: the HTTP backends' own records print full URLs (OneBot's api_token) and
+    // headers (MAX's Authorization) at TRACE, so they stay off.
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "{spec},ureq=off,ureq_proto=off,hyper=off,reqwest=off"
+    ));
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(filter)

@@ -391,10 +391,13 @@ fn updates_follow_prints_updates_as_they_arrive() {
     assert_eq!(json[1]["message"]["body"]["text"], "late");
 }
 
+/// What the handler received: the secret header (if any) and the body, per request.
+type Deliveries = Arc<Mutex<Vec<(Option<String>, String)>>>;
+
 /// A webhook handler on a free port: answers `statuses` in turn (then 200), records secret headers and bodies.
 struct Hook {
     url: String,
-    bodies: Arc<Mutex<Vec<(Option<String>, String)>>>,
+    bodies: Deliveries,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -404,7 +407,7 @@ fn hook(statuses: Vec<u16>) -> Hook {
         .enable_all()
         .build()
         .unwrap();
-    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let bodies: Deliveries = Arc::default();
     let statuses = Arc::new(Mutex::new(statuses));
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -459,11 +459,7 @@ impl UpdateBatch {
         // because it is not valid UTF-8 is decoded again from a lossy copy, and an element that held one of the
         // replaced bytes is reported as malformed rather than decoded: one bad string must neither cost its
         // neighbours nor pass unnoticed.
-        match Self::decode(
-            body,
-            &crate::raw::InvalidUtf8::none(),
-            json.as_mut().map(|j| &mut **j),
-        ) {
+        match Self::decode(body, &crate::raw::InvalidUtf8::none(), json.as_deref_mut()) {
             Err(e) if std::str::from_utf8(body).is_err() => {
                 let lossy = crate::raw::InvalidUtf8::replace(body);
                 Self::decode(lossy.text().as_bytes(), &lossy, json).map_err(|_| e)
