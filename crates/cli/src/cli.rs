@@ -257,15 +257,15 @@ pub enum WebhookCommand {
 /// The platform presets of `--platform`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlatformName {
-    /// onebot.tech (https://app.onebot.tech/api/v1)
+    /// onebot.tech (app.onebot.tech/api/v1)
     Onebot,
-    /// LEADTEX (https://app.leadteh.ru/api/v1)
+    /// LEADTEX (app.leadteh.ru/api/v1)
     Leadtex,
-    /// CleverApp (https://app.cleverapp.pro/api/v1)
+    /// CleverApp (app.cleverapp.pro/api/v1)
     Cleverapp,
-    /// Watbot (https://watbot.ru/api/v1)
+    /// Watbot (watbot.ru/api/v1)
     Watbot,
-    /// JetBot (https://app.jetbot24.ru/api/v1)
+    /// JetBot (app.jetbot24.ru/api/v1)
     Jetbot,
 }
 
@@ -354,7 +354,7 @@ pub struct ExportArgs {
     #[arg(long, value_delimiter = ',', value_name = "tags,variables")]
     pub with: Vec<ContactExtra>,
 
-    /// The output file (default: contacts-<bot-id>.csv / .jsonl in the current directory).
+    /// The output file (default: contacts-BOT_ID.csv or .jsonl in the current directory).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -31,6 +31,12 @@ use crate::error::CliError;
 use crate::output::Out;
 
 fn main() -> ExitCode {
+    // A bug must still read like every other error: one line, no backtrace (whatever RUST_BACKTRACE says).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: internal error: {info}\nhint: this is a bug in botwire; please report it with the command you ran"
+        );
+    }));
     // clap exits 2 on a usage error and 0 for --help / --version.
     let cli = Cli::parse();
     if cli.verbose {
@@ -74,7 +80,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::OneBot(args) => onebot::run(args, out, &env),
         Command::Sandbox(command) => match botwire_sandbox::cli::run(&command.args) {
             Ok(never) => match never {},
-            Err(e) => Err(CliError::usage(format!("sandbox: {e}"))),
+            // The flag checks say which flag (`--fault-rate must be …`); anything else is the system's answer
+            // (a port in use).
+            Err(e) if e.to_string().starts_with("--") => {
+                Err(CliError::usage(format!("sandbox: {e}")))
+            }
+            Err(e) => Err(CliError::failure(format!("sandbox: {e}"))),
         },
         Command::Completions { shell } => {
             clap_complete::generate(

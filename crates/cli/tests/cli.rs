@@ -669,8 +669,12 @@ fn sandbox_subcommand_serves_both_apis_with_the_sandbox_binary_flags() {
     assert!(json_lines(&account)[0]["id"].is_i64());
     child.kill().unwrap();
     child.wait().unwrap();
-    // A bad flag value is a usage error.
+    // A bad flag value is a usage error; a port in use is a plain failure, said in one line.
     run(botwire().args(["sandbox", "--fault-rate", "2"]), 2);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let err = stderr(&run(botwire().args(["sandbox", "--max-port", &port]), 1));
+    assert!(err.starts_with("error: sandbox: "), "{err}");
 }
 
 #[test]
