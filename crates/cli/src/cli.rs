@@ -217,7 +217,7 @@ pub struct ForwardArgs {
     pub once: bool,
 
     /// Retries of a delivery not answered 200 (the platform's 10).
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = botwire_core_types::limits::MAX_WEBHOOK_RETRIES, value_name = "N")]
     pub retries: u32,
 
     /// The first retry wait (the platform's is 60 s); each next one is 2.5 times longer.

@@ -184,12 +184,9 @@ pub fn updates(client: &MaxClient, out: Out, args: UpdatesArgs) -> Result<(), Cl
     Ok(())
 }
 
-/// The wait before retry `n` (1-based): the platform's ×2.5 growth from `first`, capped at `max`.
+/// The wait before retry `n` (1-based): the platform's schedule (×2.5 each time) from `first`, capped at `max`.
 fn retry_wait(first: Duration, max: Duration, n: u32) -> Duration {
-    let factor = 2.5f64.powi(i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX));
-    Duration::try_from_secs_f64(first.as_secs_f64() * factor)
-        .unwrap_or(max)
-        .min(max)
+    botwire_core_types::limits::max_webhook_retry_wait(first, n).min(max)
 }
 
 pub fn forward(client: &MaxClient, out: Out, args: ForwardArgs) -> Result<(), CliError> {
@@ -209,7 +206,9 @@ pub fn forward(client: &MaxClient, out: Out, args: ForwardArgs) -> Result<(), Cl
         botwire_core_types::max::check_webhook_secret(secret)?;
     }
     // MAX waits 30 s for the answer.
-    let hook = UreqTransport::new(TransportConfig::default().timeout(Duration::from_secs(30)));
+    let hook = UreqTransport::new(
+        TransportConfig::default().timeout(botwire_core_types::limits::MAX_WEBHOOK_ANSWER_TIMEOUT),
+    );
     let count = drive(client, &args.poll, !args.once, |item, json| {
         let kind = match item {
             Polled::Update(u) => u.kind().to_owned(),
