@@ -294,6 +294,18 @@ fn send_text_markdown_buttons_and_a_file() {
     let second = serde_json::to_value(&messages[1].message).unwrap();
     assert_eq!(second["body"]["attachments"][0]["type"], "file", "{second}");
     drop(world);
+    run(
+        max(&sandbox).args([
+            "send",
+            &dialog.get().to_string(),
+            "<b>Bold</b> move",
+            "--html",
+            "--silent",
+        ]),
+        0,
+    );
+    let third = serde_json::to_value(&sandbox.world().messages(dialog)[2].message).unwrap();
+    assert_eq!(third["body"]["text"], "Bold move", "{third}");
     // A group chat id is negative: it still reads as a chat id, not a flag.
     let owner = sandbox.add_user("Olga");
     let group = sandbox.add_group_chat("Team", owner.user_id, BotRole::full_admin());
@@ -364,6 +376,14 @@ fn updates_resume_from_the_checkpoint_without_loss_or_repeats() {
     ));
     assert_eq!(json.len(), 1, "{json:?}");
     assert_eq!(json[0]["update_type"], "bot_stopped");
+    // --json prints each update exactly as the API sent it: an unknown type, its spacing and fields kept.
+    let raw = r#"{"update_type":"message_reaction_added", "timestamp":5,"chat_id":-7,"reaction":{"emoji":"🔥"}}"#;
+    sandbox.updates().push_json(raw);
+    let out = stdout(&run(
+        max(&sandbox).args(["updates", "--json", "--checkpoint", cp]),
+        0,
+    ));
+    assert_eq!(out.lines().last(), Some(raw), "{out}");
 }
 
 #[test]
