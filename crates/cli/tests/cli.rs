@@ -398,10 +398,21 @@ fn updates_follow_prints_updates_as_they_arrive() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The second update arrives while the first long poll is held.
+    // The second update arrives while the next long poll is held: the first poll was answered (counted when
+    // done) and another one is open.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while sandbox.stats().route("GET /updates") < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
+    let held = || {
+        sandbox.stats().route("GET /updates") >= 1
+            && sandbox
+                .stats()
+                .in_flight()
+                .get("GET /updates")
+                .copied()
+                .unwrap_or(0)
+                >= 1
+    };
+    while !held() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
     }
     user_writes(&sandbox, ann.user_id, dialog, "late");
     let output = child.wait_with_output().unwrap();
