@@ -354,7 +354,8 @@ pub struct ExportArgs {
     #[arg(long, value_delimiter = ',', value_name = "tags,variables")]
     pub with: Vec<ContactExtra>,
 
-    /// The output file (default: contacts-BOT_ID.csv or .jsonl in the current directory).
+    /// The output file (default: contacts-BOT_ID.csv or .jsonl in the current directory). An existing file is
+    /// replaced, unless it holds an unfinished export with the same arguments: then that export is resumed.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

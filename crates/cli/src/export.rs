@@ -69,9 +69,7 @@ fn state_path(output: &Path) -> PathBuf {
 fn save_state(path: &Path, state: &State) -> Result<(), CliError> {
     let json = serde_json::to_vec(state)
         .map_err(|e| CliError::failure(format!("cannot encode the export state: {e}")))?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, json)
-        .and_then(|()| std::fs::rename(&tmp, path))
+    crate::output::write_atomically(path, &json)
         .map_err(|e| CliError::io("cannot write the export state", path, &e))
 }
 

@@ -40,6 +40,19 @@ impl Out {
     }
 }
 
+/// Replaces `path` with `bytes` through a temporary file beside it (`<name>.tmp`) and a rename, so that a kill
+/// mid-write leaves the old content whole.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Unix milliseconds as `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn utc(unix_ms: i64) -> String {
     let secs = unix_ms.div_euclid(1000);

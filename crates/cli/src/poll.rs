@@ -45,9 +45,7 @@ impl CheckpointFile {
         }
         let json = serde_json::to_vec(&checkpoint)
             .map_err(|e| CliError::failure(format!("cannot encode the checkpoint: {e}")))?;
-        let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, json)
-            .and_then(|()| std::fs::rename(&tmp, &self.path))
+        crate::output::write_atomically(&self.path, &json)
             .map_err(|e| CliError::io("cannot write the checkpoint file", &self.path, &e))?;
         self.saved = checkpoint;
         Ok(())
