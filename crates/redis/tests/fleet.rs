@@ -4,7 +4,8 @@
 //! brought back. Every assertion counts (sandbox counters and world, pacer counters, Redis `INFO`); none
 //! measures wall-clock time.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// test code: a panic is the failure report
 // The serialising guard below is held for a whole test body, across its awaits, on purpose: each test runs on
 // its own runtime, and a test waiting for the guard blocks only its own (not yet started) runtime's thread.
 #![allow(clippy::await_holding_lock)]
@@ -35,7 +36,9 @@ type Stack = Retry<Throttle<ReqwestTransport>>;
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn redis() -> RedisServer {
