@@ -12,8 +12,14 @@
 //! The gap under a limit `N per W` is `(W + margin + fleet margin) / N`: the throttle's margin (5 ms by
 //! default) plus [`RedisPacer::fleet_margin`] (10 ms by default), so the fleet sends at up to 98.5 % of a
 //! per-second limit. The window bound of the in-process pacer (which waits for answers) would need a second
-//! round trip per request; instead, a replica that wakes later than [`RedisPacer::tolerance`] after its
+//! round trip per request; instead, a replica that wakes later than [`RedisPacer::tolerance`] (5 ms) after its
 //! reserved moment (a starved CPU) does not send late into the next request's window: it reserves again.
+//!
+//! What this does not cover is what happens after the send: a request whose trip to the server is delayed by
+//! more than the margins (about 10 ms by default) relative to the requests after it can be counted in a
+//! crowded window. On a machine whose CPU is heavily oversubscribed, give the fleet a larger
+//! [`fleet_margin`](RedisPacer::fleet_margin) (each extra 10 ms costs 1 % of a per-second limit); the
+//! in-process pacer's window bound, which waits for answers, has no such limit but needs no fleet.
 //!
 //! A 429 seen by any replica pauses the whole fleet: the key `botwire:{<bot>}:pace:pause` holds the end of the
 //! server's wait (`Retry-After`, or one window when it gave none), and every reservation starts after it.
@@ -296,8 +302,9 @@ impl RedisPacer {
         self.configure(|i| i.fleet_margin = margin)
     }
 
-    /// How late after its reserved moment a replica may still send (default: half the total margin, 7.5 ms);
-    /// later, it reserves again.
+    /// How late after its reserved moment a replica may still send (default 5 ms: a timer's rounding plus a
+    /// wake-up on a busy machine); later, it reserves again. The rest of the margins is left for the trip to the
+    /// server.
     #[must_use]
     pub fn tolerance(self, tolerance: Duration) -> Self {
         self.configure(|i| i.tolerance = Some(tolerance))
@@ -379,8 +386,7 @@ impl Inner {
     }
 
     fn tolerance(&self) -> Duration {
-        self.tolerance
-            .unwrap_or((botwire_transport::DEFAULT_MARGIN + self.fleet_margin) / 2)
+        self.tolerance.unwrap_or(DEFAULT_TOLERANCE)
     }
 
     /// `true` when Redis should be skipped now (a recent failure; the mark stays until a success clears it).
@@ -546,6 +552,9 @@ fn pause_on_429(inner: Arc<Inner>, pause_key: String, micros: u64) {
         }
     }
 }
+
+/// How late a replica may wake after its reserved moment and still send.
+const DEFAULT_TOLERANCE: Duration = Duration::from_millis(5);
 
 /// How many times a replica that woke too late reserves again before it sends anyway.
 const MAX_LATE_RETRIES: u32 = 8;
