@@ -1,7 +1,7 @@
 use std::io;
 
 use crate::{
-    BlockingTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext,
+    BlockingTransport, BodyFailure, Delivery, StreamRequest, HttpRequest, HttpResponse, Redactor, RequestContext,
     RequestOptions, TransportConfig, TransportError, TransportErrorKind,
 };
 
@@ -130,8 +130,13 @@ impl UreqTransport {
     }
 }
 
-impl BlockingTransport for UreqTransport {
-    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+impl UreqTransport {
+    /// One exchange with any body ureq can send; `failure` is where a streamed body records why it stopped.
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        failure: Option<&BodyFailure>,
+    ) -> Result<HttpResponse, TransportError> {
         if let Some(why) = &self.unusable_proxy {
             return Err(TransportError::invalid_request(why.clone()));
         }
@@ -149,10 +154,13 @@ impl BlockingTransport for UreqTransport {
                 .build(),
             None => request,
         };
-        let response = self
-            .agent
-            .run(request)
-            .map_err(|e| context.error(map_error(e, &context, &uri)))?;
+        let response = self.agent.run(request).map_err(|e| {
+            // A body that stopped on purpose says why, rather than "connection broke".
+            let err = failure
+                .and_then(BodyFailure::take)
+                .unwrap_or_else(|| map_error(e, &context, &uri));
+            context.error(err.scrubbed(&scrubber(&context, &uri)))
+        })?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -175,6 +183,25 @@ impl BlockingTransport for UreqTransport {
         let mut response = http::Response::from_parts(parts, bytes);
         context.attach(&mut response);
         Ok(response)
+    }
+}
+
+impl BlockingTransport for UreqTransport {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.run(request, None)
+    }
+
+    /// Streams the body from its sources with its length as `Content-Length`: memory stays at ureq's buffers
+    /// whatever the size.
+    fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+        let (mut parts, body) = request.into_parts();
+        let reader = body.open()?;
+        let failure = reader.failure();
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(body.len()));
+        let body = ureq::SendBody::from_owned_reader(reader);
+        self.run(http::Request::from_parts(parts, body), Some(&failure))
     }
 }
 

@@ -695,6 +695,15 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
         reservation.sent = true;
         self.inner.execute(request)
     }
+
+    /// Forwarded unpaced: streamed bodies are uploads, sent to the upload host the API hands out, which has
+    /// no documented rate limit (the API call that asked for the upload URL was paced).
+    fn execute_streamed(
+        &self,
+        request: crate::StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        self.inner.execute_streamed(request)
+    }
 }
 
 #[async_trait::async_trait]
@@ -715,6 +724,14 @@ impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
         self.shared.timer.sleep_async(wait).await;
         reservation.sent = true;
         self.inner.execute(request).await
+    }
+
+    /// Forwarded unpaced, as the blocking [`execute_streamed`](BlockingTransport::execute_streamed).
+    async fn execute_streamed(
+        &self,
+        request: crate::StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        self.inner.execute_streamed(request).await
     }
 }
 
