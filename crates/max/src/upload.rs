@@ -280,7 +280,11 @@ impl UploadFlow {
 
     /// A flow for a streamed `body` named `name` (e.g. [`StreamBody::file`]); checks the kind and the size
     /// first.
-    pub fn streamed(kind: UploadType, name: impl Into<String>, body: StreamBody) -> Result<Self, Error> {
+    pub fn streamed(
+        kind: UploadType,
+        name: impl Into<String>,
+        body: StreamBody,
+    ) -> Result<Self, Error> {
         Self::with_payload(kind, name.into(), Payload::Stream(body))
     }
 
@@ -408,7 +412,8 @@ impl UploadFlow {
         let payload = std::mem::replace(&mut self.payload, Payload::Bytes(Vec::new()));
         let mut step = match (payload, self.progress.take()) {
             (Payload::Bytes(data), None) => {
-                let form = multipart_form("data", &self.name, content_type, data, self.boundary.take());
+                let form =
+                    multipart_form("data", &self.name, content_type, data, self.boundary.take());
                 let request = builder
                     .header(header::CONTENT_TYPE, form.content_type())
                     .body(form.into_body())
@@ -419,7 +424,10 @@ impl UploadFlow {
                 let (file, boundary) = match payload {
                     // In memory: the boundary can still be checked against the data.
                     Payload::Bytes(data) => {
-                        let preferred = self.boundary.take().filter(|b| multipart::valid_boundary(b));
+                        let preferred = self
+                            .boundary
+                            .take()
+                            .filter(|b| multipart::valid_boundary(b));
                         let boundary = multipart::choose_boundary(
                             &data,
                             preferred.into_iter().chain(multipart::random_boundaries()),

@@ -4,8 +4,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use crate::{
-    AsyncTransport, BodyFailure, BodyReader, CHUNK_SIZE, Delivery, StreamRequest, HttpRequest, HttpResponse, Redactor, RequestContext, RequestOptions,
-    TransportConfig, TransportError, TransportErrorKind,
+    AsyncTransport, BodyFailure, BodyReader, CHUNK_SIZE, Delivery, HttpRequest, HttpResponse,
+    Redactor, RequestContext, RequestOptions, StreamRequest, TransportConfig, TransportError,
+    TransportErrorKind,
 };
 
 /// The async backend: reqwest 0.13 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots). Needs a tokio
@@ -172,13 +173,17 @@ impl AsyncTransport for ReqwestTransport {
     /// Streams the body with its length as `Content-Length`, read in [`CHUNK_SIZE`] pieces on tokio's
     /// blocking pool (file reads never block the runtime's workers): memory stays at a few chunks whatever
     /// the size.
-    async fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
         let (mut parts, body) = request.into_parts();
         let reader = body.open()?;
         let failure = reader.failure();
-        parts
-            .headers
-            .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(body.len()));
+        parts.headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(body.len()),
+        );
         let stream = ChunkedBody::new(reader, body.len());
         let request = http::Request::from_parts(parts, reqwest::Body::wrap(stream));
         self.run(request, Some(&failure)).await

@@ -1,8 +1,8 @@
 use std::io;
 
 use crate::{
-    BlockingTransport, BodyFailure, Delivery, StreamRequest, HttpRequest, HttpResponse, Redactor, RequestContext,
-    RequestOptions, TransportConfig, TransportError, TransportErrorKind,
+    BlockingTransport, BodyFailure, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext,
+    RequestOptions, StreamRequest, TransportConfig, TransportError, TransportErrorKind,
 };
 
 /// The blocking backend: ureq 3 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots).
@@ -197,9 +197,10 @@ impl BlockingTransport for UreqTransport {
         let (mut parts, body) = request.into_parts();
         let reader = body.open()?;
         let failure = reader.failure();
-        parts
-            .headers
-            .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(body.len()));
+        parts.headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(body.len()),
+        );
         let body = ureq::SendBody::from_owned_reader(reader);
         self.run(http::Request::from_parts(parts, body), Some(&failure))
     }

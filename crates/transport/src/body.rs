@@ -406,7 +406,8 @@ impl BodyReader {
             }
         };
         if n == 0 {
-            let message = format!("{what} ended {left} bytes early (it shrank while being uploaded?)");
+            let message =
+                format!("{what} ended {left} bytes early (it shrank while being uploaded?)");
             return Err(self.fail(message));
         }
         *left -= n as u64;
@@ -417,8 +418,9 @@ impl BodyReader {
             match read_retrying(reader, &mut probe) {
                 Ok(0) => {}
                 Ok(_) => {
-                    let message =
-                        format!("{what} has more bytes than announced (it grew while being uploaded?)");
+                    let message = format!(
+                        "{what} has more bytes than announced (it grew while being uploaded?)"
+                    );
                     return Err(self.fail(message));
                 }
                 Err(e) => {
@@ -466,7 +468,9 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     fn read_all(body: &StreamBody) -> Result<Vec<u8>, (io::Error, Option<TransportError>)> {
-        let mut reader = body.open().map_err(|e| (io::Error::other("open"), Some(e)))?;
+        let mut reader = body
+            .open()
+            .map_err(|e| (io::Error::other("open"), Some(e)))?;
         let failure = reader.failure();
         let mut out = Vec::new();
         // Small reads, to cross part boundaries at odd places.
@@ -560,11 +564,9 @@ mod tests {
         std::fs::write(&path, vec![5u8; 100_000]).unwrap();
         let calls = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&calls);
-        let body = StreamBody::file(&path)
-            .unwrap()
-            .on_progress(move |_, _| {
-                counter.fetch_add(1, Ordering::Relaxed);
-            });
+        let body = StreamBody::file(&path).unwrap().on_progress(move |_, _| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         assert_eq!(body.clone().into_bytes().unwrap(), vec![5u8; 100_000]);
         assert!(calls.load(Ordering::Relaxed) > 0);
         std::fs::write(&path, vec![5u8; 10]).unwrap();

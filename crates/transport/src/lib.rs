@@ -134,7 +134,10 @@ pub trait AsyncTransport: Send + Sync {
     /// for the read) and calls [`execute`](Self::execute): every transport, closures included, can send an
     /// upload, but only those that override this method (the reqwest backend, and the layers, which forward
     /// it) stream it in constant memory.
-    async fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
         let (parts, body) = request.into_parts();
         self.execute(HttpRequest::from_parts(parts, body.into_bytes()?))
             .await
@@ -177,7 +180,10 @@ impl<T: AsyncTransport + ?Sized> AsyncTransport for Arc<T> {
         (**self).execute(request).await
     }
 
-    async fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
         (**self).execute_streamed(request).await
     }
 }
@@ -208,7 +214,9 @@ mod tests {
     fn closures_receive_a_streamed_body_buffered() {
         let f = |req: HttpRequest| Ok(http::Response::new(req.into_body()));
         let body = StreamBody::bytes(b"a".to_vec()).then(StreamBody::reader(&b"bc"[..], 2));
-        let req = http::Request::post("http://127.0.0.1/x").body(body).unwrap();
+        let req = http::Request::post("http://127.0.0.1/x")
+            .body(body)
+            .unwrap();
         let shared: Arc<dyn BlockingTransport> = Arc::new(f);
         assert_eq!(shared.execute_streamed(req).unwrap().body(), b"abc");
     }

@@ -422,7 +422,10 @@ impl<T: AsyncTransport> AsyncTransport for Retry<T> {
 
     /// As the blocking [`execute_streamed`](BlockingTransport::execute_streamed): each attempt re-opens the
     /// body; a body that is not replayable is sent once.
-    async fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
         let shared = &self.shared;
         let mut state = shared.start(&request);
         let last = shared.streamed_attempts(&request);
