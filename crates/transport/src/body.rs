@@ -575,4 +575,138 @@ mod tests {
         assert!(StreamBody::file(dir.join("missing")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// A transport that streams natively: it reads each body itself and records what it got; the first
+    /// `refuse` attempts fail as "connection refused" (never sent) after reading the body.
+    struct Streaming {
+        refuse: u32,
+        bodies: Mutex<Vec<Vec<u8>>>,
+        buffered: AtomicU64,
+    }
+
+    impl crate::BlockingTransport for Streaming {
+        fn execute(&self, _: crate::HttpRequest) -> Result<crate::HttpResponse, TransportError> {
+            self.buffered.fetch_add(1, Ordering::SeqCst);
+            Ok(http::Response::new(Vec::new()))
+        }
+
+        fn execute_streamed(
+            &self,
+            request: StreamRequest,
+        ) -> Result<crate::HttpResponse, TransportError> {
+            let mut got = Vec::new();
+            request
+                .body()
+                .open()?
+                .read_to_end(&mut got)
+                .map_err(|e| body_error(e.to_string()))?;
+            let mut bodies = self.bodies.lock().unwrap();
+            bodies.push(got);
+            if bodies.len() as u32 <= self.refuse {
+                return Err(TransportError::connect("connection refused"));
+            }
+            Ok(http::Response::new(b"done".to_vec()))
+        }
+    }
+
+    fn layered(refuse: u32) -> crate::Retry<crate::Throttle<Streaming>> {
+        let inner = Streaming {
+            refuse,
+            bodies: Mutex::new(Vec::new()),
+            buffered: AtomicU64::new(0),
+        };
+        let (timer, _clock) = crate::Timer::manual();
+        crate::Retry::new(
+            crate::Throttle::new(inner, crate::ThrottleConfig::max()),
+            crate::RetryPolicy::default().seed(1),
+        )
+        .with_timer(timer)
+    }
+
+    fn upload(body: StreamBody) -> StreamRequest {
+        http::Request::post("https://fu.example/upload/1")
+            .body(body)
+            .unwrap()
+    }
+
+    #[test]
+    fn layers_forward_streamed_bodies_and_retries_reopen_them() {
+        use crate::BlockingTransport;
+        let dir = std::env::temp_dir().join(format!("botwire-layers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.bin");
+        std::fs::write(&path, b"file bytes").unwrap();
+        let stack = layered(2);
+        let resp = stack
+            .execute_streamed(upload(StreamBody::file(&path).unwrap()))
+            .unwrap();
+        assert_eq!(resp.body(), b"done");
+        let inner = stack.inner().inner();
+        // Streamed through both layers (never buffered into `execute`), re-read whole on each attempt.
+        assert_eq!(inner.buffered.load(Ordering::SeqCst), 0);
+        assert_eq!(
+            *inner.bodies.lock().unwrap(),
+            vec![b"file bytes".to_vec(); 3]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_plain_reader_gets_one_attempt() {
+        use crate::BlockingTransport;
+        let stack = layered(1);
+        let err = stack
+            .execute_streamed(upload(StreamBody::reader(&b"once"[..], 4)))
+            .unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::Connect);
+        assert_eq!(stack.inner().inner().bodies.lock().unwrap().len(), 1);
+        // A seekable reader is rewound instead.
+        let stack = layered(1);
+        let body = StreamBody::seekable(Cursor::new(b"again".to_vec())).unwrap();
+        assert!(stack.execute_streamed(upload(body)).is_ok());
+        assert_eq!(
+            *stack.inner().inner().bodies.lock().unwrap(),
+            vec![b"again".to_vec(); 2]
+        );
+    }
+
+    #[tokio::test]
+    async fn async_layers_forward_streamed_bodies() {
+        struct AsyncStreaming(Mutex<u32>);
+        #[async_trait::async_trait]
+        impl crate::AsyncTransport for AsyncStreaming {
+            async fn execute(
+                &self,
+                _: crate::HttpRequest,
+            ) -> Result<crate::HttpResponse, TransportError> {
+                Err(TransportError::invalid_request("buffered"))
+            }
+            async fn execute_streamed(
+                &self,
+                request: StreamRequest,
+            ) -> Result<crate::HttpResponse, TransportError> {
+                let attempt = {
+                    let mut n = self.0.lock().unwrap();
+                    *n += 1;
+                    *n
+                };
+                let bytes = request.into_body().into_bytes()?;
+                if attempt == 1 {
+                    return Err(TransportError::connect("connection refused"));
+                }
+                Ok(http::Response::new(bytes))
+            }
+        }
+        let (timer, _clock) = crate::Timer::manual();
+        let stack = crate::Retry::new(
+            crate::Throttle::new(AsyncStreaming(Mutex::new(0)), crate::ThrottleConfig::max()),
+            crate::RetryPolicy::default().seed(1),
+        )
+        .with_timer(timer);
+        let body = StreamBody::seekable(Cursor::new(b"abc".to_vec())).unwrap();
+        let resp = crate::AsyncTransport::execute_streamed(&stack, upload(body))
+            .await
+            .unwrap();
+        assert_eq!(resp.body(), b"abc");
+    }
 }
