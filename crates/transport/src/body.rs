@@ -55,7 +55,7 @@ pub struct StreamBody {
 
 #[derive(Clone)]
 enum Part {
-    Bytes(Arc<[u8]>),
+    Bytes(Arc<Vec<u8>>),
     File {
         path: Arc<Path>,
         len: u64,
@@ -118,8 +118,8 @@ impl StreamBody {
 
     /// Bytes already in memory.
     pub fn bytes(data: impl Into<Vec<u8>>) -> Self {
-        let data: Vec<u8> = data.into();
-        Self::of(Part::Bytes(data.into()))
+        // `Arc<Vec<u8>>`, not `Arc<[u8]>`: taking the vector over copies nothing.
+        Self::of(Part::Bytes(Arc::new(data.into())))
     }
 
     /// The file at `path`, whose length is read now. Each attempt re-opens it and checks that its length is
@@ -306,7 +306,7 @@ impl Read for Shared {
 }
 
 enum Source {
-    Bytes(Arc<[u8]>, usize),
+    Bytes(Arc<Vec<u8>>, usize),
     Read {
         what: String,
         reader: Box<dyn Read + Send>,
