@@ -16,7 +16,7 @@
 //! file is read in 64 KiB chunks while it is sent
 //! ([`execute_streamed`](botwire_transport::BlockingTransport::execute_streamed)). On the ureq and reqwest
 //! backends, and through the `Retry` and `Throttle` layers, memory stays flat whatever the size (measured: a
-//! 1 GiB upload peaks at a few MiB above the process's baseline; `cargo xtask bench --upload`). A transport
+//! 1 GiB upload peaks about 1 MiB above the process's baseline on either; `cargo xtask bench --upload`). A transport
 //! of your own (a closure) gets the body buffered unless it overrides `execute_streamed`. [Bytes](UploadSource::bytes)
 //! are held once; the envelope is added around them in place.
 //!

@@ -1,30 +1,4 @@
-//! Streamed request bodies: uploads that are read while they are sent, never held in memory whole.
-//!
-//! A [`StreamBody`] is a sequence of parts — bytes, a file, a reader — whose total length is known before the
-//! first byte leaves, so backends send it with a `Content-Length` (no chunked encoding, which upload hosts may
-//! refuse). Each attempt [`opens`](StreamBody::open) it afresh: a file is re-opened, a seekable reader rewound,
-//! so a retried upload re-reads its source instead of keeping a copy. A plain reader can be read once; such a
-//! body is not [replayable](StreamBody::is_replayable) and the [`Retry`](crate::Retry) layer sends it once.
-//!
-//! The body checks its sources as it reads them: a file or reader that ends early, or has bytes left after its
-//! announced length, or fails, stops the request with a [`TransportErrorKind::Body`] error *before* the last
-//! byte is handed to the connection — so the server never receives a complete request and cannot have
-//! accepted a torn upload.
-//!
-//! ```
-//! use std::io::Read;
-//! use botwire_transport::StreamBody;
-//!
-//! let body = StreamBody::bytes(b"head|".to_vec())
-//!     .then(StreamBody::reader(&b"payload"[..], 7))
-//!     .then(StreamBody::bytes(b"|tail".to_vec()));
-//! assert_eq!(body.len(), 17);
-//! let mut sent = String::new();
-//! body.open()?.read_to_string(&mut sent)?;
-//! assert_eq!(sent, "head|payload|tail");
-//! assert!(!body.is_replayable()); // the reader is spent
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Streamed request bodies: uploads that are read while they are sent (see [`StreamBody`]).
 
 use std::fmt;
 use std::fs::File;
@@ -44,8 +18,34 @@ pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 /// How much a backend reads from a [`StreamBody`] at a time.
 pub const CHUNK_SIZE: usize = 64 * 1024;
 
-/// A request body of known length read from its sources while it is sent. Cheap to clone (the sources are
-/// shared); see the [module docs](self).
+/// A request body of known length read from its sources while it is sent (uploads). Cheap to clone: the
+/// sources are shared.
+///
+/// It is a sequence of parts — bytes, a file, a reader — whose total length is known before the
+/// first byte leaves, so backends send it with a `Content-Length` (no chunked encoding, which upload hosts may
+/// refuse). Each attempt [`opens`](StreamBody::open) it afresh: a file is re-opened, a seekable reader rewound,
+/// so a retried upload re-reads its source instead of keeping a copy. A plain reader can be read once; such a
+/// body is not [replayable](StreamBody::is_replayable) and the [`Retry`](crate::Retry) layer sends it once.
+///
+/// The body checks its sources as it reads them: a file or reader that ends early, or has bytes left after its
+/// announced length, or fails, stops the request with a [`TransportErrorKind::Body`] error *before* the last
+/// byte is handed to the connection — so the server never receives a complete request and cannot have
+/// accepted a torn upload.
+///
+/// ```
+/// use std::io::Read;
+/// use botwire_transport::StreamBody;
+///
+/// let body = StreamBody::bytes(b"head|".to_vec())
+///     .then(StreamBody::reader(&b"payload"[..], 7))
+///     .then(StreamBody::bytes(b"|tail".to_vec()));
+/// assert_eq!(body.len(), 17);
+/// let mut sent = String::new();
+/// body.open()?.read_to_string(&mut sent)?;
+/// assert_eq!(sent, "head|payload|tail");
+/// assert!(!body.is_replayable()); // the reader is spent
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default)]
 pub struct StreamBody {
     parts: Vec<Part>,

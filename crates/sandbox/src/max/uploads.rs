@@ -145,6 +145,6 @@ pub(super) async fn receive(
     let answer =
         shared
             .world()
-            .complete_upload_bytes(&kind, id, data.filename.clone(), &data.data)?;
+            .complete_upload_bytes(&kind, id, data.filename.clone(), data.data)?;
     Ok(host_answer(answer))
 }
