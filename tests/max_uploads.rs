@@ -398,3 +398,39 @@ both_backends!(
         assert_eq!(sent.attachments()[0].kind(), "video");
     }
 );
+
+both_backends!(
+    resumable_uploads_send_chunks_of_the_file,
+    MaxSandbox::start,
+    max_blocking,
+    max_async,
+    |sb, client| {
+        let temp = tempfile::tempdir().unwrap();
+        let path = temp.path().join("talk.mp4");
+        let data = noise(3 * MIB + MIB / 2, 17);
+        std::fs::write(&path, &data).unwrap();
+        let progress = ProgressLog::default();
+        let flow = botwire_max::upload::UploadFlow::from_source(
+            UploadType::Video,
+            UploadSource::path(&path),
+        )
+        .unwrap()
+        .resumable(MIB as u64)
+        .on_progress(progress.callback());
+        let attachment = run!(client.upload_flow(flow)).unwrap();
+        assert_eq!(attachment.kind(), "video");
+        progress.assert_complete(data.len() as u64);
+        let media = stored(&sb, &attachment);
+        assert_eq!(media.size, data.len() as i64);
+        assert_eq!(media.filename.as_deref(), Some("talk.mp4"));
+        // Four chunks to the upload host, after the one POST /uploads.
+        let host: u64 = sb
+            .stats()
+            .by_route()
+            .iter()
+            .filter(|(route, _)| route.starts_with("POST /upload/"))
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(host, 4, "{:?}", sb.stats().by_route());
+    }
+);

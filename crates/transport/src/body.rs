@@ -56,9 +56,12 @@ pub struct StreamBody {
 #[derive(Clone)]
 enum Part {
     Bytes(Arc<Vec<u8>>),
+    /// `len` bytes from `offset` of a file of `file_len` bytes.
     File {
         path: Arc<Path>,
+        offset: u64,
         len: u64,
+        file_len: u64,
     },
     /// A reader read once: taken out by the first `open`.
     Once {
@@ -93,7 +96,9 @@ impl fmt::Debug for StreamBody {
             .iter()
             .map(|p| match p {
                 Part::Bytes(b) => format!("bytes({})", b.len()),
-                Part::File { path, len } => format!("file({}, {len})", path.display()),
+                Part::File {
+                    path, offset, len, ..
+                } => format!("file({}, {offset}+{len})", path.display()),
                 Part::Once { len, .. } => format!("reader({len})"),
                 Part::Seekable { len, .. } => format!("seekable({len})"),
             })
@@ -132,9 +137,18 @@ impl StreamBody {
 
     /// The file at `path`, expected to hold exactly `len` bytes (e.g. a length you checked already).
     pub fn file_with_len(path: impl Into<PathBuf>, len: u64) -> Self {
+        Self::file_range(path, 0, len, len)
+    }
+
+    /// `len` bytes from `offset` of the file at `path`, which is expected to hold `file_len` bytes (checked by
+    /// each attempt, as for [`file`](Self::file)): one chunk of a resumable upload, read on demand. The check
+    /// for bytes beyond the announced length applies when the range ends at `file_len`.
+    pub fn file_range(path: impl Into<PathBuf>, offset: u64, len: u64, file_len: u64) -> Self {
         Self::of(Part::File {
             path: Arc::from(path.into()),
+            offset,
             len,
+            file_len,
         })
     }
 
@@ -215,24 +229,35 @@ impl StreamBody {
         for part in &self.parts {
             opened.push(match part {
                 Part::Bytes(b) => Source::Bytes(Arc::clone(b), 0),
-                Part::File { path, len } => {
-                    let file = File::open(path).map_err(|e| {
+                Part::File {
+                    path,
+                    offset,
+                    len,
+                    file_len,
+                } => {
+                    let mut file = File::open(path).map_err(|e| {
                         body_error(format!("cannot open {}: {e}", path.display()))
                     })?;
                     let now = file
                         .metadata()
                         .map_err(|e| body_error(format!("cannot read {}: {e}", path.display())))?
                         .len();
-                    if now != *len {
+                    if now != *file_len {
                         return Err(body_error(format!(
-                            "{} changed size before the upload began ({len} → {now} bytes); nothing was sent",
+                            "{} changed size before the upload began ({file_len} → {now} bytes); nothing was sent",
                             path.display()
                         )));
+                    }
+                    if *offset > 0 {
+                        file.seek(SeekFrom::Start(*offset)).map_err(|e| {
+                            body_error(format!("cannot seek in {}: {e}", path.display()))
+                        })?;
                     }
                     Source::Read {
                         what: path.display().to_string(),
                         reader: Box::new(file),
                         left: *len,
+                        check_end: offset.saturating_add(*len) >= *file_len,
                     }
                 }
                 Part::Once { reader, len } => {
@@ -246,6 +271,7 @@ impl StreamBody {
                         what: "the reader".to_owned(),
                         reader,
                         left: *len,
+                        check_end: true,
                     }
                 }
                 Part::Seekable { reader, start, len } => {
@@ -258,6 +284,7 @@ impl StreamBody {
                         what: "the reader".to_owned(),
                         reader: Box::new(Shared(Arc::clone(reader))),
                         left: *len,
+                        check_end: true,
                     }
                 }
             });
@@ -311,6 +338,8 @@ enum Source {
         what: String,
         reader: Box<dyn Read + Send>,
         left: u64,
+        /// Whether the source must end after `left` bytes (not for a range inside a file).
+        check_end: bool,
     },
 }
 
@@ -381,7 +410,7 @@ impl BodyReader {
         let Some(part) = self.parts.last_mut() else {
             return Ok(Some(0));
         };
-        let (what, reader, left) = match part {
+        let (what, reader, left, check_end) = match part {
             Source::Bytes(bytes, at) => {
                 let n = (bytes.len() - *at).min(buf.len());
                 buf[..n].copy_from_slice(&bytes[*at..*at + n]);
@@ -391,7 +420,12 @@ impl BodyReader {
                 }
                 return Ok((n > 0).then_some(n));
             }
-            Source::Read { what, reader, left } => (what, reader, left),
+            Source::Read {
+                what,
+                reader,
+                left,
+                check_end,
+            } => (what, reader, left, *check_end),
         };
         if *left == 0 {
             self.parts.pop();
@@ -411,7 +445,9 @@ impl BodyReader {
             return Err(self.fail(message));
         }
         *left -= n as u64;
-        if *left == 0 {
+        if *left == 0 && !check_end {
+            self.parts.pop();
+        } else if *left == 0 {
             // The source must end where it was announced to, checked before its last bytes are handed out:
             // a file that grew must not go out cut, as if complete.
             let mut probe = [0u8; 1];

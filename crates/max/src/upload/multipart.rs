@@ -164,7 +164,7 @@ fn envelope(field: &str, file_name: &str, content_type: &str, boundary: &str) ->
     (head, format!("\r\n--{boundary}--\r\n"))
 }
 
-fn quote(value: &str) -> String {
+pub(super) fn quote(value: &str) -> String {
     value
         .replace('"', "%22")
         .replace('\r', "%0D")

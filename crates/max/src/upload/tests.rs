@@ -715,3 +715,74 @@ fn a_reader_upload_through_a_closure_is_buffered_by_the_default() {
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert!(fake.requests().is_empty());
 }
+
+#[test]
+fn resumable_uploads_send_file_chunks_read_on_demand() {
+    let (_dir, path) = temp_path("clip.mp4");
+    let data: Vec<u8> = (0..2500u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+    let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut flow = UploadFlow::from_source(UploadType::Video, UploadSource::path(&path))
+        .unwrap()
+        .resumable(1000)
+        .on_progress(move |sent, total| log.lock().unwrap().push((sent, total)));
+    let UploadStep::Send(_) = flow.next(&config()).unwrap() else {
+        panic!("first step sends")
+    };
+    flow.feed(respond(
+        200,
+        br#"{"url":"http://up.test/upload/video/1","token":"video-token"}"#,
+    ))
+    .unwrap();
+    let mut received = Vec::new();
+    let mut ranges = Vec::new();
+    let attachment = loop {
+        match flow.next(&config()).unwrap() {
+            UploadStep::SendStreamed(req) => {
+                assert!(req.headers().get("authorization").is_none());
+                assert_eq!(
+                    req.headers()["content-type"],
+                    "application/x-binary; charset=x-user-defined"
+                );
+                assert_eq!(req.headers()["x-file-name"], "clip.mp4");
+                let range = req.headers()["content-range"].to_str().unwrap().to_owned();
+                let last = range.ends_with("2499/2500");
+                assert_eq!(RequestOptions::is_idempotent(&req), !last, "{range}");
+                ranges.push(range.clone());
+                received.extend(req.into_body().into_bytes().unwrap());
+                // A refused middle chunk is sent again.
+                if ranges.len() == 2 {
+                    assert!(flow.feed(respond(500, b"try again")).is_err());
+                    continue;
+                }
+                let answer: &[u8] = if last { b"<retval>1</retval>" } else { b"ok" };
+                flow.feed(respond(200, answer)).unwrap();
+            }
+            UploadStep::Done(attachment) => break attachment,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(attachment, AttachmentRequest::video("video-token"));
+    assert_eq!(
+        ranges,
+        [
+            "bytes 0-999/2500",
+            "bytes 1000-1999/2500",
+            "bytes 1000-1999/2500",
+            "bytes 2000-2499/2500"
+        ]
+    );
+    let mut expected = data[..2000].to_vec();
+    expected.extend_from_slice(&data[1000..]);
+    assert_eq!(received, expected);
+    assert_eq!(seen.lock().unwrap().last(), Some(&(2500, 2500)));
+    // Only a path can be read in chunks: refused before anything is sent.
+    let mut flow = UploadFlow::from_source(
+        UploadType::Video,
+        UploadSource::bytes("a.mp4", b"x".to_vec()),
+    )
+    .unwrap()
+    .resumable(10);
+    assert!(matches!(flow.next(&config()), Err(Error::Config(_))));
+}
