@@ -4,7 +4,8 @@
 //! it with the same three-line loop:
 //!
 //! 1. `POST /uploads?type=…` ([`GetUploadUrl`]) → `{"url", "token"?}` (`token` for video and audio only);
-//! 2. `POST <url>` as `multipart/form-data` with the file in the field `data` (built here, not by a backend);
+//! 2. `POST <url>` as `multipart/form-data` with the file in the field `data` (built here, not by a backend),
+//!    or, with [`UploadFlow::resumable`], the raw file in `Content-Range` chunks;
 //! 3. the upload host's answer → an [`AttachmentRequest`]: an image's `photos` map, a file's `{"token"}`, or for
 //!    video and audio the XML `<retval>1</retval>` plus the token of step 1.
 //!
@@ -19,6 +20,10 @@
 //! 1 GiB upload peaks about 1 MiB above the process's baseline on either; `cargo xtask bench --upload`). A transport
 //! of your own (a closure) gets the body buffered unless it overrides `execute_streamed`. [Bytes](UploadSource::bytes)
 //! are held once; the envelope is added around them in place.
+//!
+//! **Time.** On reqwest the transport's whole-request timeout (60 s by default) bounds the whole upload; on
+//! ureq each phase is bounded, but sending the body only by a request's own timeout. Give big files on slow
+//! links their own with [`UploadFlow::upload_timeout`] (or send them [resumable](UploadFlow::resumable)).
 //!
 //! **Progress.** [`UploadFlow::on_progress`] and `upload_with_progress` on both clients call `f(sent, total)` in
 //! bytes of the file as it is handed to the connection, ending at `sent == total`.
@@ -346,7 +351,7 @@ impl UploadFlow {
     /// is idempotent, so the `Retry` layer may repeat one whose answer was lost; after a failed chunk the flow
     /// stays usable and [`next`](Self::next) sends that chunk again (resuming from the last acknowledged
     /// byte). The official TypeScript client uses this protocol for video and audio only; for images and files
-    /// it is [unconfirmed] that the host answers the last chunk with the token. Other sources than a path are
+    /// it is unconfirmed that the host answers the last chunk with the token. Other sources than a path are
     /// refused with a [`Error::Config`] before anything is sent; an empty file goes as multipart.
     #[must_use]
     pub fn resumable(mut self, chunk_size: u64) -> Self {

@@ -149,6 +149,9 @@ impl UreqTransport {
                 .agent
                 .configure_request(request)
                 .timeout_send_request(Some(timeout))
+                // A request's own timeout also bounds sending its body (an upload's); without one, sending a
+                // body has no limit, so a big upload on a slow link is not cut at the default's 60 s.
+                .timeout_send_body(Some(timeout))
                 .timeout_recv_response(Some(timeout))
                 .timeout_recv_body(Some(timeout))
                 .build(),
