@@ -217,4 +217,28 @@ mod tests {
             .expect("GET /chats");
         assert_eq!(missing.status(), 404);
     }
+
+    #[test]
+    fn the_upload_routes_hand_out_a_url_and_count_the_bytes() {
+        let addr = spawn().expect("server");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut endpoint = agent
+            .post(format!("http://{addr}/uploads?type=file"))
+            .send_empty()
+            .expect("POST /uploads");
+        let endpoint: serde_json::Value =
+            serde_json::from_slice(&endpoint.body_mut().read_to_vec().expect("body"))
+                .expect("json");
+        let url = endpoint["url"].as_str().expect("url").to_owned();
+        assert_eq!(url, format!("http://{addr}/upload/file/1"));
+        let mut answer = agent
+            .post(&url)
+            .send(&vec![7u8; 100_000][..])
+            .expect("upload");
+        let answer = answer.body_mut().read_to_string().expect("body");
+        assert_eq!(answer, r#"{"token":"received-100000"}"#);
+    }
 }
