@@ -29,6 +29,8 @@ cargo xtask <task>
                             and the old read-it-into-memory path for comparison; one process per case
                             (BOTWIRE_UPLOAD_MIB, BOTWIRE_UPLOAD_CASES narrow it; ~1 min, 1 GiB of RAM for
                             the in-memory cases)
+            --fleet         3 replicas sharing a RedisPacer for 10 s at the real limits: % of limit, 429s,
+                            Redis round trips per request, the pacer's added latency (needs redis-server)
           Results also land in target/botwire-bench/*.json; the benches' own docs say how to read them.
   conformance
           two MAX clients no one here wrote play a scripted bot against the botwire-sandbox binary, driven
@@ -362,6 +364,7 @@ fn bench(part: Option<&str>) -> Result<(), String> {
         Some("--sustained") => return run_benches(&["sustained_rate"], &[]),
         Some("--memory") => return run_benches(&["throttle_memory", "upload_memory"], &[]),
         Some("--upload") => return run_benches(&["upload_memory"], &[]),
+        Some("--fleet") => return run_benches(&["fleet"], &[]),
         Some(other) => return Err(format!("unknown bench option `{other}`\n\n{HELP}")),
     }
     run_benches(
@@ -391,7 +394,7 @@ fn bench(part: Option<&str>) -> Result<(), String> {
             &[("BOTWIRE_AB", "1")],
         )?;
     }
-    run_benches(&["throttle_memory", "upload_memory"], &[])?;
+    run_benches(&["throttle_memory", "upload_memory", "fleet"], &[])?;
     // Last: the figures issue 13 asks for, and the slowest part (valgrind).
     run_benches(&["instructions"], &[])
 }

@@ -331,6 +331,10 @@ impl Context {
     }
 
     /// The async client (on the async runners; `None` on the blocking runner).
+    ///
+    /// Calls made through it happen at once, not after the state is stored: when the dialogue write loses a
+    /// compare-and-set to another replica, the update runs again (see [`Dispatcher`](crate::Dispatcher)) and
+    /// so do such calls. Prefer the queued reply helpers where a repeat would matter.
     pub fn api(&self) -> Option<&AsyncApi> {
         match &self.inner.api {
             Api::Async(c) => Some(c),

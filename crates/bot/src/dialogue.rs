@@ -131,6 +131,17 @@ pub enum StorageError {
 ///
 /// `ttl` is the dialogue timeout: a state not written for that long is gone (a store with native expiry, like
 /// Redis `SET … PX`, maps it directly).
+///
+/// The runner reads a dialogue before the handler and writes it with [`Storage::compare_and_set`] after;
+/// on [`CasOutcome::Conflict`] it runs the update again on the state the conflict returned (so an
+/// implementation should return the current state there; `None` when nothing is stored), at most
+/// [`CAS_ATTEMPTS`](crate::CAS_ATTEMPTS) times. Handlers whose side effects bypass the context's reply queue
+/// (direct [`Context::api`](crate::Context::api) calls) can therefore run more than once per update.
+///
+/// A backend error (`Err`) is not retried: the update fails and the error reaches
+/// [`Dispatcher::on_error`](crate::Dispatcher::on_error) as
+/// [`HandlerError::Storage`](crate::HandlerError::Storage); the bot goes on with the next update. External
+/// stores should bound every call (a timeout) so that an unreachable server gives an error rather than a hang.
 #[async_trait::async_trait]
 pub trait Storage: Send + Sync + 'static {
     /// The state of `key`, if any and not expired.
@@ -156,6 +167,37 @@ pub trait Storage: Send + Sync + 'static {
         value: Option<Value>,
         ttl: Option<Duration>,
     ) -> Result<CasOutcome, StorageError>;
+}
+
+/// A shared store: one `Arc` can back several dispatchers (replicas in one process, tests that inspect it).
+#[async_trait::async_trait]
+impl<S: Storage + ?Sized> Storage for Arc<S> {
+    async fn get(&self, key: &DialogueKey) -> Result<Option<Versioned>, StorageError> {
+        (**self).get(key).await
+    }
+
+    async fn set(
+        &self,
+        key: &DialogueKey,
+        value: Value,
+        ttl: Option<Duration>,
+    ) -> Result<u64, StorageError> {
+        (**self).set(key, value, ttl).await
+    }
+
+    async fn remove(&self, key: &DialogueKey) -> Result<(), StorageError> {
+        (**self).remove(key).await
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &DialogueKey,
+        expected: Option<u64>,
+        value: Option<Value>,
+        ttl: Option<Duration>,
+    ) -> Result<CasOutcome, StorageError> {
+        (**self).compare_and_set(key, expected, value, ttl).await
+    }
 }
 
 /// Monotonic time for TTLs, injectable so tests can expire a dialogue without sleeping.

@@ -100,6 +100,7 @@ pub use error::{BoxError, HandlerError, HandlerResult, RunError};
 pub use filter::Filter;
 pub use router::{Flow, Router};
 pub use runtime::{
-    DEFAULT_DIALOGUE_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_DEADLINE, DispatchStats,
-    Dispatcher, Outcome, RunSummary, stop_on_signal, stop_on_signal_in_background, update_identity,
+    CAS_ATTEMPTS, DEFAULT_DIALOGUE_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_DEADLINE,
+    DispatchStats, Dispatcher, Outcome, RunSummary, stop_on_signal, stop_on_signal_in_background,
+    update_identity,
 };

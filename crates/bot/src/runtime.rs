@@ -27,6 +27,9 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 pub const DEFAULT_SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 /// Default dialogue timeout: a conversation untouched for 24 h is dropped.
 pub const DEFAULT_DIALOGUE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// How many times one update runs at most when its dialogue keeps changing concurrently (compare-and-set
+/// conflicts): 8. After the last conflict the update fails with [`StorageError::Conflict`].
+pub const CAS_ATTEMPTS: u32 = 8;
 
 type ErrorHook = Arc<dyn Fn(&Update, &HandlerError) + Send + Sync>;
 type UnhandledHook = Arc<dyn Fn(&Update) + Send + Sync>;
@@ -140,6 +143,15 @@ pub(crate) struct Engine {
 /// The bot: a [`Router`] plus state, dialogue storage, hooks and runtime settings. Start it with a runner:
 /// [`Dispatcher::run_polling`], `Dispatcher::serve_webhook` (feature `webhook`) or
 /// [`Dispatcher::run_blocking`].
+///
+/// **Concurrent dialogue writes.** After a handler returned, its dialogue change is stored with
+/// [`Storage::compare_and_set`] against the version it read. If another writer got there first (a second
+/// replica on a shared store), the attempt's queued replies and state change are dropped and the update runs
+/// again on the state that won, up to [`CAS_ATTEMPTS`] times; only then does [`StorageError::Conflict`] reach
+/// [`Dispatcher::on_error`]. Replies queued through the context are therefore sent once, for the attempt
+/// that was stored — but a handler that calls the API directly ([`Context::api`]) or has other side effects
+/// may see them repeated on a re-run: keep those idempotent, or make them after the state change is known to
+/// stick (in a later update).
 pub struct Dispatcher {
     pub(crate) engine: Engine,
 }
@@ -473,6 +485,11 @@ impl Engine {
         outcome
     }
 
+    /// One update: load its dialogue, route, run the handler, store the state (compare-and-set), then send
+    /// the queued replies. When the compare-and-set finds that someone else wrote the dialogue meanwhile (another
+    /// replica, another process on the same store), the losing attempt's replies and state change are dropped
+    /// and the update runs again on the state that won, up to [`CAS_ATTEMPTS`] times in all: no write is lost
+    /// and no reply is sent twice.
     async fn run_one(
         &self,
         update: Arc<Update>,
@@ -480,62 +497,77 @@ impl Engine {
         detached: Option<&mut Vec<crate::context::Action>>,
     ) -> Result<Outcome, HandlerError> {
         let key = crate::dialogue::DialogueKey::of(&update);
-        let loaded = match &key {
+        let mut loaded = match &key {
             Some(k) => self.storage.get(k).await?,
             None => None,
         };
-        let ctx = Context::new(
-            update,
-            self.bot.get().cloned(),
-            self.extensions.clone(),
-            api.clone(),
-            loaded,
-        );
-        let outcome = match self.router.route(&ctx) {
-            Routed::Handler(Handler::Sync(f)) => {
-                f(&ctx).map_err(HandlerError::Handler)?;
-                Outcome::Handled
-            }
-            Routed::Handler(Handler::Async(f)) => {
-                f(ctx.clone()).await.map_err(HandlerError::Handler)?;
-                Outcome::Handled
-            }
-            Routed::Stopped => Outcome::Handled,
-            Routed::Unhandled => Outcome::Unhandled,
-            Routed::Failed(e) => return Err(HandlerError::Handler(e)),
-        };
-        let pending = ctx.take_pending();
-        // State first: if it cannot be stored (a concurrent write elsewhere), the replies that assumed it are
-        // not sent either.
-        if let Some(key) = ctx.dialogue_key() {
-            let expected = ctx.inner.loaded.as_ref().map(|v| v.version);
-            let write = match pending.state {
-                StateChange::Keep => None,
-                StateChange::Set(v) => Some(Some(v)),
-                StateChange::Reset => (expected.is_some()).then_some(None),
+        let mut attempt = 1;
+        loop {
+            let ctx = Context::new(
+                update.clone(),
+                self.bot.get().cloned(),
+                self.extensions.clone(),
+                api.clone(),
+                loaded,
+            );
+            let outcome = match self.router.route(&ctx) {
+                Routed::Handler(Handler::Sync(f)) => {
+                    f(&ctx).map_err(HandlerError::Handler)?;
+                    Outcome::Handled
+                }
+                Routed::Handler(Handler::Async(f)) => {
+                    f(ctx.clone()).await.map_err(HandlerError::Handler)?;
+                    Outcome::Handled
+                }
+                Routed::Stopped => Outcome::Handled,
+                Routed::Unhandled => Outcome::Unhandled,
+                Routed::Failed(e) => return Err(HandlerError::Handler(e)),
             };
-            if let Some(value) = write {
-                match self
-                    .storage
-                    .compare_and_set(key, expected, value, self.dialogue_timeout)
-                    .await?
-                {
-                    CasOutcome::Written(_) => {}
-                    CasOutcome::Conflict(_) => {
-                        return Err(StorageError::Conflict(key.storage_key()).into());
+            let pending = ctx.take_pending();
+            // State first: if it cannot be stored (a concurrent write elsewhere), the replies that assumed it
+            // are not sent either.
+            if let Some(key) = ctx.dialogue_key() {
+                let expected = ctx.inner.loaded.as_ref().map(|v| v.version);
+                let write = match pending.state {
+                    StateChange::Keep => None,
+                    StateChange::Set(v) => Some(Some(v)),
+                    StateChange::Reset => (expected.is_some()).then_some(None),
+                };
+                if let Some(value) = write {
+                    match self
+                        .storage
+                        .compare_and_set(key, expected, value, self.dialogue_timeout)
+                        .await?
+                    {
+                        CasOutcome::Written(_) => {}
+                        CasOutcome::Conflict(current) if attempt < CAS_ATTEMPTS => {
+                            // The conflict carries the state that won: the next attempt starts from it
+                            // without another read.
+                            tracing::debug!(
+                                attempt,
+                                dialogue = %key.storage_key(),
+                                "the dialogue changed concurrently: running the update again on the new state"
+                            );
+                            attempt += 1;
+                            loaded = current;
+                            continue;
+                        }
+                        CasOutcome::Conflict(_) => {
+                            return Err(StorageError::Conflict(key.storage_key()).into());
+                        }
                     }
                 }
             }
-        }
-        match detached {
-            Some(out) => out.extend(pending.outbox),
-            None => {
-                for action in &pending.outbox {
-                    api.perform(action).await?;
+            match detached {
+                Some(out) => out.extend(pending.outbox),
+                None => {
+                    for action in &pending.outbox {
+                        api.perform(action).await?;
+                    }
                 }
             }
+            return Ok(outcome);
         }
-        Ok(outcome)
     }
 }
 

@@ -43,6 +43,18 @@ pub trait Dedup: Send + Sync + 'static {
     async fn forget(&self, id: &str);
 }
 
+/// A shared window: one `Arc` can back several webhook apps (and a test can read its counters).
+#[async_trait::async_trait]
+impl<D: Dedup + ?Sized> Dedup for Arc<D> {
+    async fn first_seen(&self, id: &str) -> bool {
+        (**self).first_seen(id).await
+    }
+
+    async fn forget(&self, id: &str) {
+        (**self).forget(id).await
+    }
+}
+
 /// The last `capacity` update identities, in memory.
 #[derive(Debug)]
 pub struct MemoryDedup {

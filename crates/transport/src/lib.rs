@@ -84,7 +84,10 @@ pub use redact::{Redacted, Redactor, RequestContext, redact_uri, request_secrets
 pub use retry::{Retry, RetryPolicy, retry_after_in_body};
 pub use retry_after::retry_after;
 pub use secret::Token;
-pub use throttle::{DEFAULT_MARGIN, Rate, RateKey, RateRule, RuleKey, Throttle, ThrottleConfig};
+pub use throttle::{
+    DEFAULT_MARGIN, LocalPacer, PaceLimit, PaceOutcome, PacePermit, Pacer, Rate, RateKey, RateRule,
+    RuleKey, Throttle, ThrottleConfig,
+};
 pub use timer::{ManualClock, SleepFuture, Timer};
 #[cfg(feature = "tls")]
 pub use tls::TlsRoots;

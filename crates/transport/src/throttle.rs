@@ -1,6 +1,6 @@
 //! Client-side rate limiting: a transport that delays requests so the server never sees more than its limits.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -106,14 +106,39 @@ impl RateRule {
             RuleKey::Extension => extension(),
             RuleKey::Query(names) => extension().or_else(|| {
                 let query = request.uri().query()?;
-                names.iter().find_map(|name| {
-                    form_urlencoded::parse(query.as_bytes())
-                        .find(|(k, _)| k == name.as_str())
-                        .map(|(_, v)| format!("{name}={v}"))
-                })
+                names.iter().find_map(|name| query_key(query, name))
             }),
         }
     }
+}
+
+/// `name=value` for the first `name` parameter of `query`, its value decoded. Plain values (digits, the usual
+/// case: a chat id) are copied straight; a value with `%` or `+` goes through `form_urlencoded`.
+fn query_key(query: &str, name: &str) -> Option<String> {
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == name {
+            if v.contains(['%', '+']) {
+                let decoded: String = form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                return Some(format!("{name}={decoded}"));
+            }
+            let mut key = String::with_capacity(name.len() + 1 + v.len());
+            key.push_str(name);
+            key.push('=');
+            key.push_str(v);
+            return Some(key);
+        }
+        if k.contains(['%', '+']) {
+            // An encoded key might spell `name`: decide as form_urlencoded would.
+            if let Some((_, v)) = form_urlencoded::parse(pair.as_bytes()).find(|(k, _)| k == name) {
+                return Some(format!("{name}={v}"));
+            }
+        }
+    }
+    None
 }
 
 /// The key a request is limited under, attached as an extension when the request itself does not say it
@@ -297,6 +322,161 @@ impl ThrottleConfig {
     }
 }
 
+// ------------------------------------------------------------------------------------------ the pacing seam
+
+/// One limit a request falls under, as a [`Throttle`] hands it to its [`Pacer`].
+///
+/// A request under several limits (the bot's global rate, its chat's rate) gets one `PaceLimit` for each; a
+/// pacer reserves one departure that satisfies all of them at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaceLimit {
+    /// Which limit: 0 is the global rate, `i + 1` the rule `i` of the [`ThrottleConfig`].
+    pub index: usize,
+    /// Its name: `"global"`, or the rule's name (`"messages"`, `"answers"`, …).
+    pub name: Arc<str>,
+    /// The key within the limit: empty for the global rate and per-route rules, else the chat or user it counts
+    /// (`chat_id=42`).
+    pub key: String,
+    /// Requests per window.
+    pub count: u32,
+    /// The window (scaled) plus the margin ([`ThrottleConfig::window`]).
+    pub window: Duration,
+    /// The smoothing gap between two departures under this limit alone ([`ThrottleConfig::interval`]).
+    pub gap: Duration,
+}
+
+impl PaceLimit {
+    /// The same limit at `share` of its rate (a replica's share of a fleet's budget): window and gap stretched
+    /// by `1 / share`. A share outside `(0, 1]` is taken as 1.
+    #[must_use]
+    pub fn at_share(mut self, share: f64) -> Self {
+        if share.is_finite() && share > 0.0 && share < 1.0 {
+            self.window = self.window.div_f64(share);
+            self.gap = self.gap.div_f64(share);
+        }
+        self
+    }
+}
+
+/// How a paced request ended, told to the pacer through [`PacePermit::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaceOutcome {
+    /// An answer came back (any status but 429), or the request failed after it left.
+    Answered,
+    /// The server answered 429; its wait (`Retry-After`, or `retry_after` in the body) when it said one.
+    RateLimited(Option<Duration>),
+    /// The call was dropped (or unwound) after the request left: the server may have seen it.
+    Abandoned,
+}
+
+impl PaceOutcome {
+    /// The outcome of a request that left and came back as `result`.
+    pub fn of(result: &Result<HttpResponse, TransportError>) -> Self {
+        match result {
+            Ok(response) if response.status() == http::StatusCode::TOO_MANY_REQUESTS => {
+                Self::RateLimited(
+                    crate::retry_after(response.headers())
+                        .or_else(|| crate::retry_after_in_body(response.body())),
+                )
+            }
+            _ => Self::Answered,
+        }
+    }
+}
+
+/// Leave to send one request now: what a [`Pacer`] grants. Tell it how the request ended with
+/// [`finish`](Self::finish); dropping the permit unfinished reports [`PaceOutcome::Abandoned`].
+#[must_use = "a permit reports how its request ended; dropping it reports an abandoned request"]
+pub struct PacePermit {
+    waited: Duration,
+    on_finish: Finish,
+}
+
+/// What ends a permit: nothing, the local schedule's reservation (no allocation), or a pacer's callback.
+enum Finish {
+    Nothing,
+    Local(Reservation),
+    Callback(Box<dyn FnOnce(PaceOutcome) + Send>),
+}
+
+impl Finish {
+    fn run(self, outcome: PaceOutcome) {
+        match self {
+            Self::Nothing => {}
+            // The reservation records the completion when dropped (it left: `sent` is set).
+            Self::Local(reservation) => drop(reservation),
+            Self::Callback(f) => f(outcome),
+        }
+    }
+}
+
+impl std::fmt::Debug for PacePermit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PacePermit")
+            .field("waited", &self.waited)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PacePermit {
+    /// A permit after waiting `waited`; `on_finish` runs once with the request's outcome.
+    pub fn new(waited: Duration, on_finish: impl FnOnce(PaceOutcome) + Send + 'static) -> Self {
+        Self {
+            waited,
+            on_finish: Finish::Callback(Box::new(on_finish)),
+        }
+    }
+
+    /// A permit that reports to nobody (a pacer with nothing to record).
+    pub fn unrecorded(waited: Duration) -> Self {
+        Self {
+            waited,
+            on_finish: Finish::Nothing,
+        }
+    }
+
+    /// How long the request waited for its departure.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// Reports how the request ended.
+    pub fn finish(mut self, outcome: PaceOutcome) {
+        std::mem::replace(&mut self.on_finish, Finish::Nothing).run(outcome);
+    }
+}
+
+impl Drop for PacePermit {
+    fn drop(&mut self) {
+        std::mem::replace(&mut self.on_finish, Finish::Nothing).run(PaceOutcome::Abandoned);
+    }
+}
+
+/// Where a [`Throttle`] gets each request's departure time: the seam between the throttle (which limits apply
+/// to a request) and the schedule (when it may leave under all of them).
+///
+/// [`LocalPacer`], the default, keeps the schedule in the process. A fleet of replicas sharing one bot token
+/// shares one schedule instead: `botwire-redis`'s `RedisPacer` reserves departures in Redis. A pacer returns
+/// from `acquire` when the request may leave *now* (it does its own waiting); an async `acquire` that is
+/// dropped while it waits should give its place back.
+#[async_trait::async_trait]
+pub trait Pacer: Send + Sync + std::fmt::Debug + 'static {
+    /// Waits (blocking the thread) until a request under `limits` may leave; `limits` is never empty.
+    fn acquire_blocking(&self, limits: Vec<PaceLimit>) -> PacePermit;
+
+    /// Waits (without blocking the thread) until a request under `limits` may leave; `limits` is never empty.
+    async fn acquire(&self, limits: Vec<PaceLimit>) -> PacePermit;
+
+    /// How many (limit, key) states the pacer holds in this process (0 when they live elsewhere).
+    fn tracked_keys(&self) -> usize {
+        0
+    }
+}
+
+// ------------------------------------------------------------------------------------ the in-process pacer
+
 /// The pacing of one limit: the smoothing gap, and how many requests may share one window.
 #[derive(Debug, Clone, Copy)]
 struct Pace {
@@ -307,6 +487,16 @@ struct Pace {
     window: Duration,
     /// The gap between two consecutive departures under this limit alone (window / count, scaled).
     gap: Duration,
+}
+
+impl Pace {
+    fn of(limit: &PaceLimit) -> Self {
+        Self {
+            count: limit.count.max(1) as usize,
+            window: limit.window,
+            gap: limit.gap,
+        }
+    }
 }
 
 /// One request's place under one limit.
@@ -329,8 +519,9 @@ struct Undo {
 }
 
 /// One limit's state for one key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Bucket {
+    pace: Pace,
     /// The earliest departure of the next request under the smoothing gap (GCRA's theoretical arrival time).
     next: Duration,
     /// The latest completion among the requests that have left `slots`.
@@ -340,28 +531,37 @@ struct Bucket {
 }
 
 impl Bucket {
+    fn new(pace: Pace) -> Self {
+        Self {
+            pace,
+            next: Duration::ZERO,
+            floor: None,
+            slots: VecDeque::new(),
+        }
+    }
+
     /// The earliest departure this bucket allows a new request, or `None` while the request it would push out
     /// of the window is still on its way (its completion time, which the bound starts from, is not known yet).
-    fn earliest(&self, pace: Pace) -> Option<Duration> {
+    fn earliest(&self) -> Option<Duration> {
         let mut at = self.next;
-        let evicted = if self.slots.len() >= pace.count {
+        let evicted = if self.slots.len() >= self.pace.count {
             Some(self.slots.front()?.done?)
         } else {
             None
         };
         if let Some(done) = self.floor.max(evicted) {
-            at = at.max(done + pace.window);
+            at = at.max(done + self.pace.window);
         }
         Some(at)
     }
 
-    fn push(&mut self, pace: Pace, id: u64, at: Duration) {
+    fn push(&mut self, id: u64, at: Duration) {
         let mut undo = Undo {
             next: self.next,
             floor: self.floor,
             evicted: None,
         };
-        if self.slots.len() >= pace.count
+        if self.slots.len() >= self.pace.count
             && let Some(old) = self.slots.pop_front()
         {
             self.floor = self.floor.max(old.done);
@@ -372,7 +572,7 @@ impl Bucket {
             done: None,
             undo,
         });
-        self.next = at + pace.gap;
+        self.next = at + self.pace.gap;
     }
 
     /// Takes back the reservation `id` of a request that never left. When it is the newest, the bucket is put
@@ -398,7 +598,7 @@ impl Bucket {
     }
 
     /// `true` when the bucket no longer constrains anything at `now` and can be forgotten.
-    fn idle(&self, pace: Pace, now: Duration) -> bool {
+    fn idle(&self, now: Duration) -> bool {
         self.next <= now
             && self.slots.iter().all(|s| s.done.is_some())
             && self
@@ -406,7 +606,7 @@ impl Bucket {
                 .iter()
                 .filter_map(|s| s.done)
                 .chain(self.floor)
-                .all(|done| done + pace.window <= now)
+                .all(|done| done + self.pace.window <= now)
     }
 }
 
@@ -415,7 +615,7 @@ type BucketKey = (usize, String);
 
 #[derive(Debug, Default)]
 struct Schedule {
-    buckets: HashMap<BucketKey, Bucket>,
+    buckets: rustc_hash::FxHashMap<BucketKey, Bucket>,
     next_id: u64,
     /// The size at which idle buckets are pruned next (doubles with the live set, so pruning stays amortised).
     prune_at: usize,
@@ -424,10 +624,7 @@ struct Schedule {
 }
 
 #[derive(Debug)]
-struct Shared {
-    config: ThrottleConfig,
-    /// Index 0: the global rate (if any); `i + 1`: rule `i`.
-    paces: Vec<Option<Pace>>,
+struct Local {
     timer: Timer,
     schedule: Mutex<Schedule>,
     /// Blocking callers waiting for a request to complete.
@@ -437,32 +634,7 @@ struct Shared {
 /// Below this many buckets nothing is pruned.
 const PRUNE_FLOOR: usize = 1024;
 
-impl Shared {
-    /// The buckets a request falls under.
-    fn buckets_of(&self, request: &HttpRequest) -> Vec<BucketKey> {
-        let mut keys = Vec::new();
-        if self.paces[0].is_some() {
-            keys.push((0, String::new()));
-        }
-        for (i, rule) in self.config.rules.iter().enumerate() {
-            if rule.matches(request)
-                && let Some(key) = rule.key_of(request)
-            {
-                keys.push((i + 1, key));
-            }
-        }
-        keys
-    }
-
-    fn pace(&self, limit: usize) -> Pace {
-        // Only limits that exist produce bucket keys.
-        self.paces[limit].unwrap_or(Pace {
-            count: usize::MAX,
-            window: Duration::ZERO,
-            gap: Duration::ZERO,
-        })
-    }
-
+impl Local {
     fn lock(&self) -> MutexGuard<'_, Schedule> {
         self.schedule
             .lock()
@@ -471,29 +643,33 @@ impl Shared {
 
     /// Reserves a departure satisfying every bucket at once: `Some((id, wait))`, or `None` when a bucket's
     /// oldest request is still on its way and the caller must wait for a completion first.
-    fn try_reserve(&self, schedule: &mut Schedule, keys: &[BucketKey]) -> Option<(u64, Duration)> {
+    fn try_reserve(
+        &self,
+        schedule: &mut Schedule,
+        keys: &[(BucketKey, Pace)],
+    ) -> Option<(u64, Duration)> {
         let now = self.timer.now();
         let mut at = now;
-        for key in keys {
+        for (key, _) in keys {
             if let Some(bucket) = schedule.buckets.get(key) {
-                at = at.max(bucket.earliest(self.pace(key.0))?);
+                at = at.max(bucket.earliest()?);
             }
         }
         let id = schedule.next_id;
         schedule.next_id += 1;
         if schedule.buckets.len() >= schedule.prune_at.max(PRUNE_FLOOR) {
-            schedule
-                .buckets
-                .retain(|key, bucket| !bucket.idle(self.pace(key.0), now));
+            schedule.buckets.retain(|_, bucket| !bucket.idle(now));
             schedule.prune_at = schedule.buckets.len() * 2;
         }
-        for key in keys {
-            let pace = self.pace(key.0);
+        for (key, pace) in keys {
             match schedule.buckets.get_mut(key) {
-                Some(bucket) => bucket.push(pace, id, at),
+                Some(bucket) => {
+                    bucket.pace = *pace;
+                    bucket.push(id, at);
+                }
                 None => {
-                    let mut bucket = Bucket::default();
-                    bucket.push(pace, id, at);
+                    let mut bucket = Bucket::new(*pace);
+                    bucket.push(id, at);
                     schedule.buckets.insert(key.clone(), bucket);
                 }
             }
@@ -502,7 +678,7 @@ impl Shared {
     }
 
     /// Blocks until a departure is reserved.
-    fn reserve_blocking(&self, keys: &[BucketKey]) -> (u64, Duration) {
+    fn reserve_blocking(&self, keys: &[(BucketKey, Pace)]) -> (u64, Duration) {
         let mut schedule = self.lock();
         loop {
             if let Some(reserved) = self.try_reserve(&mut schedule, keys) {
@@ -516,7 +692,7 @@ impl Shared {
     }
 
     /// Waits (without blocking the thread) until a departure is reserved.
-    async fn reserve_async(&self, keys: &[BucketKey]) -> (u64, Duration) {
+    async fn reserve_async(&self, keys: &[(BucketKey, Pace)]) -> (u64, Duration) {
         std::future::poll_fn(|cx| {
             let mut schedule = self.lock();
             match self.try_reserve(&mut schedule, keys) {
@@ -532,11 +708,11 @@ impl Shared {
 
     /// Ends a reservation: `sent` records when its answer came back (the start of the bound for the request
     /// `count` places later); a reservation that never left gives its place back.
-    fn finish(&self, id: u64, keys: &[BucketKey], sent: bool) {
+    fn finish(&self, id: u64, keys: &[(BucketKey, Pace)], sent: bool) {
         let wakers = {
             let mut schedule = self.lock();
             let now = self.timer.now();
-            for key in keys {
+            for (key, _) in keys {
                 if let Some(bucket) = schedule.buckets.get_mut(key) {
                     if sent {
                         if let Some(slot) = bucket.slots.iter_mut().find(|s| s.id == id) {
@@ -556,18 +732,151 @@ impl Shared {
     }
 }
 
-/// A reserved place under the limits; dropping it ends the reservation (see [`Shared::finish`]), also when the
+/// A reserved place under the limits; dropping it ends the reservation (see [`Local::finish`]), also when the
 /// caller's future is dropped or a panic unwinds.
-struct Reservation<'a> {
-    shared: &'a Shared,
+struct Reservation {
+    local: Arc<Local>,
     id: u64,
-    keys: Vec<BucketKey>,
+    keys: Vec<(BucketKey, Pace)>,
     sent: bool,
 }
 
-impl Drop for Reservation<'_> {
+impl Drop for Reservation {
     fn drop(&mut self) {
-        self.shared.finish(self.id, &self.keys, self.sent);
+        self.local.finish(self.id, &self.keys, self.sent);
+    }
+}
+
+fn bucket_keys(limits: Vec<PaceLimit>) -> Vec<(BucketKey, Pace)> {
+    limits
+        .into_iter()
+        .map(|limit| {
+            let pace = Pace::of(&limit);
+            ((limit.index, limit.key), pace)
+        })
+        .collect()
+}
+
+/// The in-process [`Pacer`]: the schedule behind the default [`Throttle`] (its pacing is described there).
+///
+/// Clones share one schedule. Every 429 counts as an answer: the window bound already keeps a single process
+/// under the limits, and the [`Retry`](crate::Retry) layer waits out a 429 caused by someone else.
+#[derive(Debug, Clone)]
+pub struct LocalPacer {
+    local: Arc<Local>,
+}
+
+impl Default for LocalPacer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LocalPacer {
+    /// A schedule on the real clock.
+    pub fn new() -> Self {
+        Self::with_timer(Timer::real())
+    }
+
+    /// A schedule on `timer` (a [`Timer::manual`] clock in tests).
+    pub fn with_timer(timer: Timer) -> Self {
+        Self {
+            local: Arc::new(Local {
+                timer,
+                schedule: Mutex::new(Schedule::default()),
+                completed: Condvar::new(),
+            }),
+        }
+    }
+
+    fn permit(reservation: Reservation, wait: Duration) -> PacePermit {
+        PacePermit {
+            waited: wait,
+            on_finish: Finish::Local(reservation),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Pacer for LocalPacer {
+    fn acquire_blocking(&self, limits: Vec<PaceLimit>) -> PacePermit {
+        let keys = bucket_keys(limits);
+        let (id, wait) = self.local.reserve_blocking(&keys);
+        let mut reservation = Reservation {
+            local: self.local.clone(),
+            id,
+            keys,
+            sent: false,
+        };
+        self.local.timer.sleep(wait);
+        reservation.sent = true;
+        Self::permit(reservation, wait)
+    }
+
+    async fn acquire(&self, limits: Vec<PaceLimit>) -> PacePermit {
+        let keys = bucket_keys(limits);
+        let (id, wait) = self.local.reserve_async(&keys).await;
+        // From here a dropped future gives the place back (the reservation's drop with `sent == false`).
+        let mut reservation = Reservation {
+            local: self.local.clone(),
+            id,
+            keys,
+            sent: false,
+        };
+        self.local.timer.sleep_async(wait).await;
+        reservation.sent = true;
+        Self::permit(reservation, wait)
+    }
+
+    fn tracked_keys(&self) -> usize {
+        self.local.lock().buckets.len()
+    }
+}
+
+// ----------------------------------------------------------------------------------------------- Throttle
+
+/// A limit of the config, ready to be handed to a pacer.
+#[derive(Debug)]
+struct LimitSpec {
+    name: Arc<str>,
+    count: u32,
+    window: Duration,
+    gap: Duration,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: ThrottleConfig,
+    /// Index 0: the global rate (if any); `i + 1`: rule `i`.
+    limits: Vec<Option<LimitSpec>>,
+    pacer: Arc<dyn Pacer>,
+}
+
+impl Shared {
+    fn limit(&self, index: usize, key: String) -> Option<PaceLimit> {
+        let spec = self.limits.get(index)?.as_ref()?;
+        Some(PaceLimit {
+            index,
+            name: spec.name.clone(),
+            key,
+            count: spec.count,
+            window: spec.window,
+            gap: spec.gap,
+        })
+    }
+
+    /// The limits a request falls under.
+    fn limits_of(&self, request: &HttpRequest) -> Vec<PaceLimit> {
+        let mut limits = Vec::new();
+        limits.extend(self.limit(0, String::new()));
+        for (i, rule) in self.config.rules.iter().enumerate() {
+            if rule.matches(request)
+                && let Some(key) = rule.key_of(request)
+            {
+                limits.extend(self.limit(i + 1, key));
+            }
+        }
+        limits
     }
 }
 
@@ -601,6 +910,14 @@ impl Drop for Reservation<'_> {
 /// longer constrain anything (a chat not written to for a window) is pruned, so memory follows the chats
 /// active in the last window, not every chat ever seen.
 ///
+/// # Pacers
+///
+/// The throttle decides which limits apply to a request ([`Throttle::limits_of`]); a [`Pacer`] decides when it
+/// may leave under all of them. The default is the in-process [`LocalPacer`] described above;
+/// [`Throttle::with_pacer`] puts in another one, such as `botwire-redis`'s fleet-wide pacer for replicas that
+/// share one bot token. The throttle tells the pacer how each request ended (answered, 429 with its wait, or
+/// abandoned).
+///
 /// # Calling styles and cancellation
 ///
 /// Blocking when the inner transport is blocking (the calling thread sleeps), async when it is async (a
@@ -628,37 +945,42 @@ pub struct Throttle<T> {
 }
 
 impl<T> Throttle<T> {
-    /// Wraps `inner` with the given limits and the real clock.
+    /// Wraps `inner` with the given limits, paced in this process on the real clock.
     pub fn new(inner: T, config: ThrottleConfig) -> Self {
-        Self::build(inner, config, Timer::real())
+        Self::build(inner, config, Arc::new(LocalPacer::new()))
     }
 
-    fn build(inner: T, config: ThrottleConfig, timer: Timer) -> Self {
-        let pace = |rate: Rate| Pace {
-            count: rate.count as usize,
+    fn build(inner: T, config: ThrottleConfig, pacer: Arc<dyn Pacer>) -> Self {
+        let spec = |name: &str, rate: Rate| LimitSpec {
+            name: Arc::from(name),
+            count: rate.count,
             window: config.window(rate),
             gap: config.interval(rate),
         };
-        let paces = std::iter::once(config.global.map(pace))
-            .chain(config.rules.iter().map(|r| Some(pace(r.rate))))
+        let limits = std::iter::once(config.global.map(|r| spec("global", r)))
+            .chain(config.rules.iter().map(|r| Some(spec(&r.name, r.rate))))
             .collect();
         Self {
             inner,
             shared: Arc::new(Shared {
                 config,
-                paces,
-                timer,
-                schedule: Mutex::new(Schedule::default()),
-                completed: Condvar::new(),
+                limits,
+                pacer,
             }),
         }
     }
 
-    /// The same limits on another clock (tests), with fresh state.
+    /// The same limits paced in this process on another clock (tests), with fresh state.
     #[must_use]
     pub fn with_timer(self, timer: Timer) -> Self {
+        self.with_pacer(LocalPacer::with_timer(timer))
+    }
+
+    /// The same limits paced by `pacer` (for example a fleet-wide one), replacing the current pacer.
+    #[must_use]
+    pub fn with_pacer(self, pacer: impl Pacer) -> Self {
         let config = self.shared.config.clone();
-        Self::build(self.inner, config, timer)
+        Self::build(self.inner, config, Arc::new(pacer))
     }
 
     /// The limits.
@@ -671,29 +993,29 @@ impl<T> Throttle<T> {
         &self.inner
     }
 
-    /// How many (limit, key) states the throttle holds now (the global rate and one per active chat and rule).
+    /// The limits `request` falls under, as the pacer gets them (empty: it is not paced).
+    pub fn limits_of(&self, request: &HttpRequest) -> Vec<PaceLimit> {
+        self.shared.limits_of(request)
+    }
+
+    /// How many (limit, key) states the pacer holds in this process (the global rate and one per active chat
+    /// and rule; 0 for a pacer that keeps them elsewhere).
     pub fn tracked_keys(&self) -> usize {
-        self.shared.lock().buckets.len()
+        self.shared.pacer.tracked_keys()
     }
 }
 
 impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let keys = self.shared.buckets_of(&request);
-        if keys.is_empty() {
+        let limits = self.shared.limits_of(&request);
+        if limits.is_empty() {
             return self.inner.execute(request);
         }
-        let (id, wait) = self.shared.reserve_blocking(&keys);
-        crate::trace::throttled(wait);
-        let mut reservation = Reservation {
-            shared: &self.shared,
-            id,
-            keys,
-            sent: false,
-        };
-        self.shared.timer.sleep(wait);
-        reservation.sent = true;
-        self.inner.execute(request)
+        let permit = self.shared.pacer.acquire_blocking(limits);
+        crate::trace::throttled(permit.waited());
+        let result = self.inner.execute(request);
+        permit.finish(PaceOutcome::of(&result));
+        result
     }
 
     /// Forwarded unpaced: streamed bodies are uploads, sent to the upload host the API hands out, which has
@@ -709,21 +1031,15 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
 #[async_trait::async_trait]
 impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let keys = self.shared.buckets_of(&request);
-        if keys.is_empty() {
+        let limits = self.shared.limits_of(&request);
+        if limits.is_empty() {
             return self.inner.execute(request).await;
         }
-        let (id, wait) = self.shared.reserve_async(&keys).await;
-        crate::trace::throttled(wait);
-        let mut reservation = Reservation {
-            shared: &self.shared,
-            id,
-            keys,
-            sent: false,
-        };
-        self.shared.timer.sleep_async(wait).await;
-        reservation.sent = true;
-        self.inner.execute(request).await
+        let permit = self.shared.pacer.acquire(limits).await;
+        crate::trace::throttled(permit.waited());
+        let result = self.inner.execute(request).await;
+        permit.finish(PaceOutcome::of(&result));
+        result
     }
 
     /// Forwarded unpaced, as the blocking [`execute_streamed`](BlockingTransport::execute_streamed).
@@ -1099,7 +1415,8 @@ mod tests {
             |_| Box::pin(std::future::pending()),
         );
         let inner = |_req: HttpRequest| async { Ok(http::Response::new(Vec::new())) };
-        let throttle = Throttle::new(inner, ThrottleConfig::onebot()).with_timer(timer);
+        let pacer = LocalPacer::with_timer(timer);
+        let throttle = Throttle::new(inner, ThrottleConfig::onebot()).with_pacer(pacer.clone());
         let call = || AsyncTransport::execute(&throttle, post("https://h/api/v1/getMe"));
         assert!(
             call().now_or_never().is_some(),
@@ -1111,8 +1428,7 @@ mod tests {
             "so does the next: same place"
         );
         assert_eq!(throttle.tracked_keys(), 1);
-        let shared = &throttle.shared;
-        let schedule = shared.lock();
+        let schedule = pacer.local.lock();
         let bucket = &schedule.buckets[&(0, String::new())];
         assert_eq!(
             bucket.slots.len(),
@@ -1138,6 +1454,116 @@ mod tests {
             "{}",
             throttle.tracked_keys()
         );
+    }
+
+    /// The fast query scan gives what `form_urlencoded` gives, for plain and encoded values and keys.
+    #[test]
+    fn query_keys_match_form_urlencoded() {
+        let reference = |query: &str, name: &str| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| format!("{name}={v}"))
+        };
+        for query in [
+            "chat_id=42",
+            "access_token=x&chat_id=-5&user_id=3",
+            "chat_id=%2D7",
+            "chat%5Fid=9",
+            "text=a+b&chat_id=1",
+            "chat_id",
+            "chat_id=",
+            "chat_idx=1&chat_id=2",
+            "user_id=8",
+            "",
+            "chat_id=1&chat_id=2",
+        ] {
+            assert_eq!(
+                query_key(query, "chat_id"),
+                reference(query, "chat_id"),
+                "{query}"
+            );
+        }
+    }
+
+    /// One limit as a test compares it: (index, name, key, count).
+    type Asked = Vec<(usize, String, String, u32)>;
+
+    /// A pacer that grants at once and records what it was asked and told.
+    #[derive(Debug, Default, Clone)]
+    struct RecordingPacer {
+        asked: Arc<Mutex<Vec<Asked>>>,
+        told: Arc<Mutex<Vec<PaceOutcome>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Pacer for RecordingPacer {
+        fn acquire_blocking(&self, limits: Vec<PaceLimit>) -> PacePermit {
+            self.asked.lock().unwrap().push(
+                limits
+                    .iter()
+                    .map(|l| (l.index, l.name.to_string(), l.key.clone(), l.count))
+                    .collect(),
+            );
+            let told = self.told.clone();
+            PacePermit::new(Duration::ZERO, move |outcome| {
+                told.lock().unwrap().push(outcome);
+            })
+        }
+
+        async fn acquire(&self, limits: Vec<PaceLimit>) -> PacePermit {
+            self.acquire_blocking(limits)
+        }
+    }
+
+    /// The seam: the throttle hands a pacer every limit of a request (with its name and key) and tells it how
+    /// the request ended — a 429 with the wait the server asked for; unpaced routes never reach it.
+    #[test]
+    fn a_pacer_gets_each_requests_limits_and_its_outcome() {
+        let pacer = RecordingPacer::default();
+        let inner = |req: HttpRequest| -> Result<HttpResponse, TransportError> {
+            let mut response = http::Response::new(Vec::new());
+            if req.uri().query() == Some("chat_id=7") {
+                *response.status_mut() = http::StatusCode::TOO_MANY_REQUESTS;
+                response
+                    .headers_mut()
+                    .insert("retry-after", http::HeaderValue::from_static("3"));
+            }
+            Ok(response)
+        };
+        let throttle = Throttle::new(inner, ThrottleConfig::max()).with_pacer(pacer.clone());
+        throttle
+            .execute(post("https://h/messages?chat_id=42"))
+            .unwrap();
+        throttle
+            .execute(post("https://h/messages?chat_id=7"))
+            .unwrap();
+        throttle
+            .execute(http::Request::get("https://h/me").body(Vec::new()).unwrap())
+            .unwrap();
+        let asked = pacer.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 3, "GET /me is paced by the global rate only");
+        assert_eq!(
+            asked[0],
+            vec![
+                (0, "global".to_owned(), String::new(), 30),
+                (1, "messages".to_owned(), "chat_id=42".to_owned(), 2),
+            ]
+        );
+        assert_eq!(asked[2], vec![(0, "global".to_owned(), String::new(), 30)]);
+        assert_eq!(
+            *pacer.told.lock().unwrap(),
+            vec![
+                PaceOutcome::Answered,
+                PaceOutcome::RateLimited(Some(Duration::from_secs(3))),
+                PaceOutcome::Answered,
+            ]
+        );
+        // A share of a limit stretches its window and gap.
+        let limit = throttle.limits_of(&post("https://h/messages?chat_id=1"))[1].clone();
+        let half = limit.clone().at_share(0.5);
+        assert_eq!(half.window, limit.window * 2);
+        assert_eq!(half.gap, limit.gap * 2);
+        assert_eq!(limit.clone().at_share(7.0), limit);
     }
 
     /// A minimal executor: the manual timer's futures are always ready.

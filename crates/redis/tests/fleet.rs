@@ -1,0 +1,332 @@
+//! A fleet of three replicas of one bot, each with its own Redis connection and its own throttle, sending as
+//! fast as they can against a sandbox that enforces MAX's limits: with the shared [`RedisPacer`] the server
+//! refuses nothing; with in-process pacers (the control) it answers 429. Then Redis is killed mid-run and
+//! brought back. Every assertion counts (sandbox counters and world, pacer counters, Redis `INFO`); none
+//! measures wall-clock time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::time::Duration;
+
+use botwire_core_types::max::{ChatId, Message, NewMessageBody};
+use botwire_max as max;
+use botwire_redis::RedisPacer;
+use botwire_redis::testing::RedisServer;
+use botwire_sandbox::MaxSandbox;
+use botwire_sandbox::max::BotRole;
+use botwire_transport::{
+    ReqwestTransport, Retry, RetryPolicy, Throttle, ThrottleConfig, TransportConfig, UreqTransport,
+};
+
+/// Both sides run ten times faster than the real limits (per chat 2 per 100 ms, the bot 30 per 100 ms), as the
+/// load tests in `tests/messages_load.rs` do; the margins stay unscaled.
+const SCALE: f64 = 10.0;
+const REPLICAS: usize = 3;
+const CHATS: usize = 10;
+const MESSAGES: usize = 600;
+
+type Stack = Retry<Throttle<ReqwestTransport>>;
+
+fn redis() -> RedisServer {
+    RedisServer::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn transport_config() -> TransportConfig {
+    TransportConfig::default()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy::default().backoff(
+        Duration::from_secs(1).div_f64(SCALE),
+        Duration::from_secs(30).div_f64(SCALE),
+    )
+}
+
+fn throttle() -> Throttle<ReqwestTransport> {
+    Throttle::new(
+        ReqwestTransport::new(transport_config()).unwrap(),
+        ThrottleConfig::max().scale(SCALE),
+    )
+}
+
+fn sandbox() -> (MaxSandbox, Vec<ChatId>) {
+    let sb = MaxSandbox::start().unwrap();
+    let owner = sb.add_user("Owner");
+    let chats = (0..CHATS)
+        .map(|i| sb.add_group_chat(&format!("Chat {i}"), owner.user_id, BotRole::full_admin()))
+        .collect();
+    sb.faults().limits().enforce(true).scale(SCALE);
+    (sb, chats)
+}
+
+fn pacer(redis: &RedisServer) -> RedisPacer {
+    RedisPacer::open(&redis.url(), "fleet_bot")
+        .unwrap()
+        .local_share(1.0 / REPLICAS as f64)
+        .retry_every(Duration::from_millis(100))
+}
+
+fn replica(sb: &MaxSandbox, transport: Throttle<ReqwestTransport>) -> max::Client<Stack> {
+    max::Client::new(
+        max::Config::new(sb.token()).with_base_url(sb.base_url()),
+        Retry::new(transport, policy()),
+    )
+}
+
+/// Message `i` of the plan: (chat, text); replica `r` sends the messages `i % REPLICAS == r`.
+fn plan(chats: &[ChatId], from: usize, to: usize) -> Vec<(ChatId, String)> {
+    (from..to)
+        .map(|i| (chats[i % chats.len()], format!("message {i:04}")))
+        .collect()
+}
+
+/// Every replica sends its share of `plan`, all at once; the results in plan order.
+async fn send_all(
+    replicas: &[max::Client<Stack>],
+    plan: &[(ChatId, String)],
+) -> Vec<Result<Message, max::Error>> {
+    let tasks: Vec<_> = plan
+        .iter()
+        .enumerate()
+        .map(|(i, (chat, text))| {
+            let client = replicas[i % replicas.len()].clone();
+            let (chat, text) = (*chat, text.clone());
+            tokio::spawn(async move { client.send_message(chat, NewMessageBody::text(text)).await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+/// Each planned text is stored once, in its chat; every call returned its message.
+fn assert_each_once(
+    sb: &MaxSandbox,
+    chats: &[ChatId],
+    plan: &[(ChatId, String)],
+    results: Vec<Result<Message, max::Error>>,
+) {
+    for (i, (result, (chat, text))) in results.into_iter().zip(plan).enumerate() {
+        let message = result.unwrap_or_else(|e| panic!("send {i}: {e}"));
+        assert_eq!(message.text(), Some(text.as_str()), "send {i}");
+        assert_eq!(message.chat_id(), Some(*chat), "send {i}");
+    }
+    for chat in chats {
+        let mut stored: Vec<String> = sb
+            .world()
+            .messages(*chat)
+            .iter()
+            .map(|m| m.message.text().unwrap().to_owned())
+            .collect();
+        stored.sort();
+        let mut expected: Vec<String> = plan
+            .iter()
+            .filter(|(c, _)| c == chat)
+            .map(|(_, t)| t.clone())
+            .collect();
+        expected.sort();
+        assert_eq!(stored, expected, "chat {chat}");
+    }
+}
+
+/// `calls` of `cmdstat_<command>` in Redis's `INFO commandstats`.
+async fn redis_calls(redis: &RedisServer, command: &str) -> u64 {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_sharing_a_redis_pacer_send_600_messages_with_no_429() {
+    let redis = redis();
+    let (sb, chats) = sandbox();
+    let pacers: Vec<RedisPacer> = (0..REPLICAS).map(|_| pacer(&redis)).collect();
+    let replicas: Vec<_> = pacers
+        .iter()
+        .map(|p| replica(&sb, throttle().with_pacer(p.clone())))
+        .collect();
+    let plan = plan(&chats, 0, MESSAGES);
+    let results = send_all(&replicas, &plan).await;
+    assert_each_once(&sb, &chats, &plan, results);
+
+    let stats = sb.stats();
+    assert_eq!(stats.status(429), 0, "{:?}", stats.by_status());
+    assert_eq!(stats.rate_limited(), 0);
+    assert_eq!(stats.route("POST /messages"), MESSAGES as u64);
+
+    // One reservation round trip per request, plus one per reservation a late replica made again.
+    let (mut requests, mut trips, mut late, mut local) = (0, 0, 0, 0);
+    for p in &pacers {
+        let s = p.stats();
+        requests += s.requests;
+        trips += s.round_trips;
+        late += s.late_retries;
+        local += s.local_fallbacks;
+    }
+    let evalsha = redis_calls(&redis, "evalsha").await;
+    let eval = redis_calls(&redis, "eval").await;
+    println!(
+        "fleet: {requests} paced requests, {trips} round trips ({late} late re-reservations), \
+         {local} local; Redis saw {evalsha} EVALSHA + {eval} EVAL"
+    );
+    assert_eq!(requests, MESSAGES as u64);
+    assert_eq!(local, 0);
+    assert_eq!(trips, requests + late);
+    // EVAL only when a connection first meets the script (NOSCRIPT, then loaded once).
+    assert!(
+        evalsha + eval <= trips + REPLICAS as u64,
+        "{evalsha} + {eval} vs {trips}"
+    );
+}
+
+/// The control: the same run with each replica pacing itself in its process sends up to three times the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_run_with_in_process_pacers_gets_429s() {
+    let (sb, chats) = sandbox();
+    let replicas: Vec<_> = (0..REPLICAS).map(|_| replica(&sb, throttle())).collect();
+    let plan = plan(&chats, 0, MESSAGES);
+    let results = send_all(&replicas, &plan).await;
+    // The server refused many (so many that the retry layer gave up on some sends).
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    let refused = sb.stats().status(429);
+    println!(
+        "control: {refused} × 429 for {MESSAGES} messages from {REPLICAS} in-process pacers ({failed} sends \
+         failed after the retries)"
+    );
+    assert!(refused > 0);
+    let _ = chats;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_mid_run_paces_locally_and_shared_pacing_resumes_when_it_returns() {
+    let mut redis = redis();
+    let (sb, chats) = sandbox();
+    let pacers: Vec<RedisPacer> = (0..REPLICAS).map(|_| pacer(&redis)).collect();
+    let replicas: Vec<_> = pacers
+        .iter()
+        .map(|p| replica(&sb, throttle().with_pacer(p.clone())))
+        .collect();
+    let trips = |pacers: &[RedisPacer]| pacers.iter().map(|p| p.stats().round_trips).sum::<u64>();
+    let local = |pacers: &[RedisPacer]| {
+        pacers
+            .iter()
+            .map(|p| p.stats().local_fallbacks)
+            .sum::<u64>()
+    };
+
+    let first = plan(&chats, 0, 60);
+    let results = send_all(&replicas, &first).await;
+    let shared_before = trips(&pacers);
+    assert!(shared_before >= 60);
+    assert_eq!(local(&pacers), 0);
+
+    redis.kill();
+    let second = plan(&chats, 60, 120);
+    let results_down = send_all(&replicas, &second).await;
+    let fell_back = local(&pacers);
+    assert!(fell_back > 0, "sends went on, paced locally");
+    assert!(pacers.iter().any(RedisPacer::is_degraded));
+
+    redis.restart().unwrap_or_else(|e| panic!("{e}"));
+    // Shared pacing comes back with the first reservation after `retry_every` (100 ms here) that reaches
+    // Redis: send until every replica has made one again (each try is a message that must arrive anyway).
+    let mut third = Vec::new();
+    let mut results_up = Vec::new();
+    let mut round = 0;
+    while pacers.iter().any(RedisPacer::is_degraded) {
+        assert!(round < 200, "shared pacing never resumed");
+        let batch = plan(&chats, 120 + round * 6, 126 + round * 6);
+        results_up.extend(send_all(&replicas, &batch).await);
+        third.extend(batch);
+        round += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before_last = trips(&pacers);
+    let last = plan(&chats, 10_000, 10_060);
+    let results_last = send_all(&replicas, &last).await;
+    let resumed = trips(&pacers) - before_last;
+    println!(
+        "degraded: {fell_back} requests paced locally while Redis was down; {} shared round trips before, \
+         {resumed} for the 60 sends after it returned",
+        shared_before
+    );
+    assert!(resumed >= 60, "the last 60 sends were paced in Redis");
+
+    let plan: Vec<_> = first
+        .into_iter()
+        .chain(second)
+        .chain(third)
+        .chain(last)
+        .collect();
+    let results = results
+        .into_iter()
+        .chain(results_down)
+        .chain(results_up)
+        .chain(results_last)
+        .collect();
+    assert_each_once(&sb, &chats, &plan, results);
+}
+
+/// The blocking side: two replicas on ureq threads share the schedule through the pacer's synchronous
+/// connection.
+#[test]
+fn blocking_replicas_share_the_schedule_too() {
+    let redis = redis();
+    let (sb, chats) = sandbox();
+    let replicas: Vec<_> = (0..2)
+        .map(|_| {
+            let pacer = RedisPacer::open(&redis.url(), "fleet_bot").unwrap();
+            max::blocking::Client::new(
+                max::Config::new(sb.token()).with_base_url(sb.base_url()),
+                Retry::new(
+                    Throttle::new(
+                        UreqTransport::new(transport_config()),
+                        ThrottleConfig::max().scale(SCALE),
+                    )
+                    .with_pacer(pacer),
+                    policy(),
+                ),
+            )
+        })
+        .collect();
+    let plan = plan(&chats, 0, 120);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..6)
+            .map(|w| {
+                let replicas = &replicas;
+                let plan = &plan;
+                s.spawn(move || {
+                    plan.iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % 6 == w)
+                        .map(|(i, (chat, text))| {
+                            let r = replicas[w % 2]
+                                .send_message(*chat, NewMessageBody::text(text.clone()));
+                            (i, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<_> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, r)| r).collect()
+    });
+    assert_each_once(&sb, &chats, &plan, results);
+    assert_eq!(sb.stats().status(429), 0, "{:?}", sb.stats().by_status());
+}
