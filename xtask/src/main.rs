@@ -96,7 +96,7 @@ fn ci() -> Result<(), String> {
         Ok(counts) => {
             eprintln!(
                 "xtask ci: ok in {minutes:.1} min: fmt, clippy, {} feature checks, msrv, rustdoc, {} test binaries",
-                4 * FEATURE_CRATES.len() + 1,
+                4 * FEATURE_CRATES.len() + 2,
                 counts.binaries
             );
             println!(
@@ -125,6 +125,12 @@ fn ci_steps() -> Result<TestCounts, String> {
     )?;
     // botwire-core-types builds with no HTTP stack at all.
     cargo(&["check", "-p", "botwire-core-types"], &[])?;
+    // The sandbox library builds without clap: its flags (shared by `botwire-sandbox` and `botwire sandbox`,
+    // the botwire-cli binary) are behind the `cli` feature.
+    cargo(
+        &["check", "-p", "botwire-sandbox", "--no-default-features"],
+        &[],
+    )?;
     for krate in FEATURE_CRATES {
         for features in ["", "ureq", "reqwest", "ureq,reqwest"] {
             let mut args = vec!["check", "-p", krate, "--no-default-features"];

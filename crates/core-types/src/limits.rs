@@ -78,3 +78,30 @@ pub const MAX_VIDEO_UPLOAD_BYTES: u64 = 250 * 1024 * 1024;
 pub const MAX_AUDIO_UPLOAD_BYTES: u64 = 256 * 1024 * 1024;
 /// MAX: bytes of a file upload (4 GB, binary reading).
 pub const MAX_FILE_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// MAX: how long a webhook may take to answer a delivery with 200 before it counts as failed (§7).
+pub const MAX_WEBHOOK_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// MAX: retries of a webhook delivery that failed (§7); after them the update is given up.
+pub const MAX_WEBHOOK_RETRIES: u32 = 10;
+/// MAX: the wait before the first retry of a failed webhook delivery (§7: 60 s, 150 s, 375 s, …).
+pub const MAX_WEBHOOK_FIRST_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
+/// MAX: each webhook retry waits this many times longer than the one before (§7).
+pub const MAX_WEBHOOK_RETRY_FACTOR: f64 = 2.5;
+
+/// The wait before webhook retry number `retry` (1-based) when the first one waits `first`: the platform's
+/// schedule `first × 2.5^(retry-1)` ([`MAX_WEBHOOK_FIRST_RETRY`] for the platform itself; a shorter `first`
+/// for test servers and local forwarders). Saturates at [`std::time::Duration::MAX`].
+///
+/// ```
+/// use std::time::Duration;
+/// use botwire_core_types::limits::{MAX_WEBHOOK_FIRST_RETRY, max_webhook_retry_wait};
+///
+/// assert_eq!(max_webhook_retry_wait(MAX_WEBHOOK_FIRST_RETRY, 1), Duration::from_secs(60));
+/// assert_eq!(max_webhook_retry_wait(MAX_WEBHOOK_FIRST_RETRY, 3), Duration::from_secs(375));
+/// assert_eq!(max_webhook_retry_wait(Duration::from_secs(1), 2), Duration::from_millis(2500));
+/// ```
+pub fn max_webhook_retry_wait(first: std::time::Duration, retry: u32) -> std::time::Duration {
+    let exp = i32::try_from(retry.saturating_sub(1)).unwrap_or(i32::MAX);
+    std::time::Duration::try_from_secs_f64(first.as_secs_f64() * MAX_WEBHOOK_RETRY_FACTOR.powi(exp))
+        .unwrap_or(std::time::Duration::MAX)
+}

@@ -156,6 +156,9 @@ pub struct PollConfig {
     pub start: Checkpoint,
     /// Seed of the jitter (default: from the clock); fixed in tests for repeatable waits.
     pub jitter_seed: Option<u64>,
+    /// Keep each update's JSON text as the server sent it, for [`Poller::last_json`] (default `false`: the
+    /// text is not copied).
+    pub keep_json: bool,
 }
 
 impl Default for PollConfig {
@@ -170,6 +173,7 @@ impl Default for PollConfig {
             report_after: 5,
             start: Checkpoint::default(),
             jitter_seed: None,
+            keep_json: false,
         }
     }
 }
@@ -214,6 +218,16 @@ impl PollConfig {
     #[must_use]
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
+        self
+    }
+
+    /// Keeps each update's JSON text as the server sent it: [`Poller::last_json`] (and `last_json` of the
+    /// iterator and the stream) is then the exact body a webhook would have received for the item last handed
+    /// out — unknown fields, field order and number formatting included. For tools that pass updates on
+    /// (`botwire max forward`) or print them.
+    #[must_use]
+    pub fn keep_json(mut self) -> Self {
+        self.keep_json = true;
         self
     }
 
@@ -307,6 +321,10 @@ pub struct Poller {
     /// Marker that commits the pending batch, once it is handed out.
     next_marker: Option<i64>,
     batch: VecDeque<Result<Update, MalformedUpdate>>,
+    /// The JSON text of each element of `batch` (only with [`PollConfig::keep_json`]).
+    json: VecDeque<String>,
+    /// The JSON text of the item last handed out (only with [`PollConfig::keep_json`]).
+    last_json: Option<String>,
     failures: u32,
     wait: Option<Duration>,
     report: Option<Error>,
@@ -328,6 +346,8 @@ impl Poller {
             config,
             next_marker: None,
             batch: VecDeque::new(),
+            json: VecDeque::new(),
+            last_json: None,
             failures: 0,
             wait: None,
             report: None,
@@ -343,6 +363,26 @@ impl Poller {
             marker: self.marker,
             skip: self.skip,
         }
+    }
+
+    /// The JSON text of the item last handed out, exactly as the server sent it (one element of the
+    /// `updates` array), when [`PollConfig::keep_json`] is on; `None` otherwise and before the first item.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use botwire_max::polling::{Action, PollConfig, Poller};
+    ///
+    /// let config = botwire_max::Config::new("token").with_base_url("http://localhost:1");
+    /// let mut poller = Poller::new(PollConfig::default().keep_json());
+    /// let Action::Send(_) = poller.next_action(Instant::now(), &config)? else { unreachable!() };
+    /// let body = br#"{"updates":[{"update_type":"bot_stopped","timestamp":1,"chat_id":5,"user":{"user_id":7,"first_name":"Ann","is_bot":false},"future":1}],"marker":8}"#;
+    /// poller.on_response(Ok(http::Response::new(body.to_vec())))?;
+    /// let Action::Deliver(_) = poller.next_action(Instant::now(), &config)? else { unreachable!() };
+    /// assert!(poller.last_json().is_some_and(|json| json.ends_with(r#""future":1}"#)));
+    /// # Ok::<(), botwire_max::Error>(())
+    /// ```
+    pub fn last_json(&self) -> Option<&str> {
+        self.last_json.as_deref()
     }
 
     /// Consecutive failures so far (reset by a good answer).
@@ -364,6 +404,7 @@ impl Poller {
     /// The next step, given the current time. `Err` means the loop must stop with that error.
     pub fn next_action(&mut self, now: Instant, config: &Config) -> Result<Action, Error> {
         if let Some(item) = self.batch.pop_front() {
+            self.last_json = self.json.pop_front();
             self.skip = self.skip.saturating_add(1);
             // Every update of the batch is out: only now may the next request commit it. Without a marker
             // the next request asks again from the old one, and the count skips what was handed out.
@@ -422,14 +463,14 @@ impl Poller {
                     })
                     .flatten();
                 match check_status(&response) {
-                    Ok(status) => match UpdateBatch::from_slice(response.body()) {
-                        Ok(mut batch) => {
+                    Ok(status) => match self.decode_batch(response.body()) {
+                        Ok((mut batch, json)) => {
                             // A malformed element's error quotes the body: never the token the server echoed.
                             let context = botwire_transport::RequestContext::of_response(&response);
                             for bad in batch.updates.iter_mut().filter_map(|u| u.as_mut().err()) {
                                 bad.error = bad.error.clone().scrubbed(context.redactor());
                             }
-                            self.accept(batch);
+                            self.accept(batch, json);
                             return Ok(());
                         }
                         // HTML from a proxy, an empty or truncated body: nothing was handed out, so asking
@@ -468,8 +509,19 @@ impl Poller {
         Ok(())
     }
 
+    fn decode_batch(
+        &self,
+        body: &[u8],
+    ) -> Result<(UpdateBatch, Vec<String>), botwire_core_types::decode::DecodeError> {
+        if self.config.keep_json {
+            UpdateBatch::from_slice_with_json(body)
+        } else {
+            UpdateBatch::from_slice(body).map(|batch| (batch, Vec::new()))
+        }
+    }
+
     /// Takes a good answer: skips what was handed out before, queues the rest.
-    fn accept(&mut self, batch: UpdateBatch) {
+    fn accept(&mut self, batch: UpdateBatch, json: Vec<String>) {
         self.failures = 0;
         self.server_wait = None;
         self.report = None;
@@ -494,8 +546,11 @@ impl Poller {
             return;
         }
         updates.drain(..self.skip as usize);
+        let mut json: VecDeque<_> = json.into();
+        json.drain(..(self.skip as usize).min(json.len()));
         self.next_marker = batch.marker;
         self.batch = updates;
+        self.json = json;
     }
 
     fn fail(&mut self, error: Error, server_wait: Option<Duration>) {
@@ -657,6 +712,12 @@ impl<T: botwire_transport::BlockingTransport> Updates<'_, T> {
     pub fn poller(&self) -> &Poller {
         &self.poller
     }
+
+    /// The JSON text of the item last handed out, as the server sent it (with [`PollConfig::keep_json`]; see
+    /// [`Poller::last_json`]).
+    pub fn last_json(&self) -> Option<&str> {
+        self.poller.last_json()
+    }
 }
 
 impl<T: botwire_transport::BlockingTransport> Iterator for Updates<'_, T> {
@@ -783,6 +844,12 @@ impl<T: botwire_transport::AsyncTransport> UpdateStream<'_, T> {
     /// The state machine, for its counters ([`Poller::failures`], [`Poller::server_wait`]).
     pub fn poller(&self) -> &Poller {
         &self.poller
+    }
+
+    /// The JSON text of the item last handed out, as the server sent it (with [`PollConfig::keep_json`]; see
+    /// [`Poller::last_json`]).
+    pub fn last_json(&self) -> Option<&str> {
+        self.poller.last_json()
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Polled, Error>>> {
@@ -990,6 +1057,45 @@ mod tests {
                 skip: 0
             }
         );
+    }
+
+    #[test]
+    fn keep_json_hands_out_each_element_as_sent_skipping_what_a_checkpoint_covers() {
+        let mut p = Poller::new(
+            PollConfig::default()
+                .min_interval(Duration::ZERO)
+                .starting_at(Checkpoint::new(Some(5), 1))
+                .keep_json(),
+        );
+        send(&mut p);
+        let spaced = r#"{ "update_type" : "message_removed","timestamp":3,"message_id":"m3","chat_id":1,"user_id":2,"x":[1.50]}"#;
+        p.on_response(respond(
+            200,
+            &format!(
+                r#"{{"updates":[{},{},{{"update_type":"message_removed"}},{spaced}],"marker":9}}"#,
+                removed(1),
+                removed(2)
+            ),
+        ))
+        .unwrap();
+        assert_eq!(p.last_json(), None);
+        deliver(&mut p);
+        assert_eq!(p.last_json(), Some(removed(2).as_str()));
+        assert!(matches!(deliver(&mut p), Polled::Malformed(_)));
+        assert_eq!(p.last_json(), Some(r#"{"update_type":"message_removed"}"#));
+        deliver(&mut p);
+        assert_eq!(p.last_json(), Some(spaced));
+        // Without the option nothing is copied.
+        let mut plain = poller();
+        send(&mut plain);
+        plain
+            .on_response(respond(
+                200,
+                &format!(r#"{{"updates":[{}],"marker":2}}"#, removed(1)),
+            ))
+            .unwrap();
+        deliver(&mut plain);
+        assert_eq!(plain.last_json(), None);
     }
 
     #[test]

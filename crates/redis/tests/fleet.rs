@@ -5,6 +5,9 @@
 //! measures wall-clock time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+// The serialising guard below is held for a whole test body, across its awaits, on purpose: each test runs on
+// its own runtime, and a test waiting for the guard blocks only its own (not yet started) runtime's thread.
+#![allow(clippy::await_holding_lock)]
 
 use std::time::Duration;
 
@@ -26,6 +29,14 @@ const CHATS: usize = 10;
 const MESSAGES: usize = 600;
 
 type Stack = Retry<Throttle<ReqwestTransport>>;
+
+/// The tests of this file run one at a time: each drives a sandbox at its limits, and four such runs at once
+/// on a 2-core machine would measure the machine's scheduler more than the pacer.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 fn redis() -> RedisServer {
     RedisServer::start().unwrap_or_else(|e| panic!("{e}"))
@@ -150,6 +161,7 @@ async fn redis_calls(redis: &RedisServer, command: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_sharing_a_redis_pacer_send_600_messages_with_no_429() {
+    let _serial = serial();
     let redis = redis();
     let (sb, chats) = sandbox();
     let pacers: Vec<RedisPacer> = (0..REPLICAS).map(|_| pacer(&redis)).collect();
@@ -194,6 +206,7 @@ async fn three_replicas_sharing_a_redis_pacer_send_600_messages_with_no_429() {
 /// The control: the same run with each replica pacing itself in its process sends up to three times the limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_run_with_in_process_pacers_gets_429s() {
+    let _serial = serial();
     let (sb, chats) = sandbox();
     let replicas: Vec<_> = (0..REPLICAS).map(|_| replica(&sb, throttle())).collect();
     let plan = plan(&chats, 0, MESSAGES);
@@ -211,6 +224,7 @@ async fn the_same_run_with_in_process_pacers_gets_429s() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_mid_run_paces_locally_and_shared_pacing_resumes_when_it_returns() {
+    let _serial = serial();
     let mut redis = redis();
     let (sb, chats) = sandbox();
     let pacers: Vec<RedisPacer> = (0..REPLICAS).map(|_| pacer(&redis)).collect();
@@ -283,6 +297,7 @@ async fn redis_killed_mid_run_paces_locally_and_shared_pacing_resumes_when_it_re
 /// connection.
 #[test]
 fn blocking_replicas_share_the_schedule_too() {
+    let _serial = serial();
     let redis = redis();
     let (sb, chats) = sandbox();
     let replicas: Vec<_> = (0..2)

@@ -29,7 +29,8 @@
 //! line is one JSON object, `{"max":{"base_url":…,"token":…},"onebot":{"base_url":…,"token":…}}`; `--help`
 //! explains the flags: ports, tokens, `--limits on|off` (on by default, as on the platform) and
 //! `--limit-scale`, seeded faults (`--fault-rate`, `--fault-seed`, `--fault-kinds`), `--attachment-not-ready`,
-//! the clock (`--clock-start`, `--clock-scale`, `--stepped-clock`) and `--webhook-loopback`.
+//! the clock (`--clock-start`, `--clock-scale`, `--stepped-clock`) and `--webhook-loopback`. The flags and the
+//! main loop are the library's [`cli`] module (feature `cli`), so other binaries (`botwire sandbox`) offer the same.
 //!
 //! # Platform behaviour
 //!
@@ -58,6 +59,8 @@
 // Handlers short-circuit with a ready axum `Response` as the error; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod clock;
 mod faults;
 mod limits;

@@ -341,10 +341,9 @@ pub(crate) async fn get_updates(State(hub): State<Arc<UpdateHub>>, uri: http::Ur
 /// What the delivery loop calls when the 8-hour limit unsubscribes a target (with its URL).
 pub(crate) type OnUnsubscribe = Box<dyn Fn(&str) + Send + Sync>;
 
-/// The wait before retry number `failures` (1-based): `first × 2.5^(failures-1)`.
+/// The wait before retry number `failures` (1-based): the platform's `first × 2.5^(failures-1)`.
 fn backoff(first: Duration, failures: u32) -> Duration {
-    let exp = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
-    Duration::try_from_secs_f64(first.as_secs_f64() * 2.5f64.powi(exp)).unwrap_or(Duration::MAX)
+    botwire_core_types::limits::max_webhook_retry_wait(first, failures)
 }
 
 /// Pushes updates to the webhook target while one is set, like the platform: each update is POSTed alone with
@@ -416,7 +415,7 @@ pub(crate) async fn deliver_webhooks(hub: Arc<UpdateHub>, on_unsubscribe: OnUnsu
             Some(Ok(job)) => job,
         };
         let delivered = tokio::time::timeout(
-            Duration::from_secs(30),
+            botwire_core_types::limits::MAX_WEBHOOK_ANSWER_TIMEOUT,
             post(&target.url, target.secret.as_deref(), &json),
         )
         .await;

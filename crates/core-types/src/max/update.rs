@@ -431,20 +431,48 @@ impl UpdateBatch {
     /// # Ok::<(), botwire_core_types::decode::DecodeError>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_body(body, None)
+    }
+
+    /// [`UpdateBatch::from_slice`], also returning each element's JSON text exactly as it appears in `body`,
+    /// one per element of [`UpdateBatch::updates`] and in the same order — what a webhook would have received
+    /// for that update. (In a body that is not valid UTF-8, the invalid bytes read as U+FFFD.)
+    ///
+    /// ```
+    /// use botwire_core_types::max::UpdateBatch;
+    ///
+    /// let body = br#"{"updates":[{"update_type":"message_removed", "timestamp":1,"message_id":"m","chat_id":1,"user_id":2,"new_field":true}],"marker":7}"#;
+    /// let (batch, json) = UpdateBatch::from_slice_with_json(body)?;
+    /// assert_eq!(batch.updates.len(), 1);
+    /// assert!(json[0].starts_with(r#"{"update_type":"message_removed", "timestamp":1"#));
+    /// assert!(json[0].ends_with(r#""new_field":true}"#));
+    /// # Ok::<(), botwire_core_types::decode::DecodeError>(())
+    /// ```
+    pub fn from_slice_with_json(body: &[u8]) -> Result<(Self, Vec<String>), DecodeError> {
+        let mut json = Vec::new();
+        let batch = Self::decode_body(body, Some(&mut json))?;
+        Ok((batch, json))
+    }
+
+    fn decode_body(body: &[u8], mut json: Option<&mut Vec<String>>) -> Result<Self, DecodeError> {
         // serde_json checks UTF-8 as it reads strings, so a good body costs no extra pass. A body that failed
         // because it is not valid UTF-8 is decoded again from a lossy copy, and an element that held one of the
         // replaced bytes is reported as malformed rather than decoded: one bad string must neither cost its
         // neighbours nor pass unnoticed.
-        match Self::decode(body, &crate::raw::InvalidUtf8::none()) {
+        match Self::decode(body, &crate::raw::InvalidUtf8::none(), json.as_deref_mut()) {
             Err(e) if std::str::from_utf8(body).is_err() => {
                 let lossy = crate::raw::InvalidUtf8::replace(body);
-                Self::decode(lossy.text().as_bytes(), &lossy).map_err(|_| e)
+                Self::decode(lossy.text().as_bytes(), &lossy, json).map_err(|_| e)
             }
             result => result,
         }
     }
 
-    fn decode(text: &[u8], invalid: &crate::raw::InvalidUtf8) -> Result<Self, DecodeError> {
+    fn decode(
+        text: &[u8],
+        invalid: &crate::raw::InvalidUtf8,
+        json: Option<&mut Vec<String>>,
+    ) -> Result<Self, DecodeError> {
         #[derive(Deserialize)]
         struct Envelope<'a> {
             #[serde(borrow, default)]
@@ -453,6 +481,10 @@ impl UpdateBatch {
             marker: Option<i64>,
         }
         let envelope: Envelope<'_> = crate::decode::from_slice_borrowed(text)?;
+        if let Some(json) = json {
+            json.clear();
+            json.extend(envelope.updates.iter().map(|raw| raw.get().to_owned()));
+        }
         let updates = envelope
             .updates
             .into_iter()

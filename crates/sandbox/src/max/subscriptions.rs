@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -58,14 +57,16 @@ pub(super) async fn subscribe(State(shared): State<Arc<Shared>>, body: Bytes) ->
     // delivery 10 times from 60 s, growing ×2.5, and unsubscribing after 8 hours, on the sandbox clock.
     let first_retry = {
         let world = shared.world();
-        world.clock().real(Duration::from_secs(60))
+        world
+            .clock()
+            .real(botwire_core_types::limits::MAX_WEBHOOK_FIRST_RETRY)
     }
     .mul_f64(shared.updates.time_scale());
     shared.updates.set_webhook_for(
         Some(WebhookTarget {
             url: body.url.clone(),
             secret: body.secret.clone(),
-            retries: 10,
+            retries: botwire_core_types::limits::MAX_WEBHOOK_RETRIES,
             first_retry,
         }),
         body.update_types.clone().unwrap_or_default(),
