@@ -16,13 +16,19 @@ cargo xtask <task>
           builds each from its package against the others' packages, as crates.io would
   bench   every benchmark of crates/benches (botwire-benches): the criterion benches, then a table of
           criterion's estimates (ratio to the group's `bare`/`value` baseline) and the throttle's sustained
-          rate, the paired A/B runs of the GET /me and POST /messages request benches, the throttle's memory
-          for 1,000,000 chats, and the instruction table. One part only:
+          rate, the paired A/B runs of the GET /me and POST /messages request benches, the two memory
+          figures, and the instruction table. One part only:
             --instructions  instructions per op under valgrind's callgrind, botwire against bare ureq 3 /
                             bare reqwest 0.13 decoding into minimal structs (the floor), with the ratio;
                             client side only, one fixed-response loopback server (~1 min)
             --sustained     10 s through the default throttle at the real limits: % of limit and 429s
-            --memory        RSS and tracked_keys() after sends to 1,000,000 chats (mocked clock)
+            --memory        RSS and tracked_keys() after sends to 1,000,000 chats (mocked clock), then
+                            the upload bench below
+            --upload        peak RSS above the baseline of a 1 GiB upload from a path (sparse file, to a
+                            loopback sink) through each client's default stack: ureq and reqwest streamed,
+                            and the old read-it-into-memory path for comparison; one process per case
+                            (BOTWIRE_UPLOAD_MIB, BOTWIRE_UPLOAD_CASES narrow it; ~1 min, 1 GiB of RAM for
+                            the in-memory cases)
             --fleet         3 replicas sharing a RedisPacer for 10 s at the real limits: % of limit, 429s,
                             Redis round trips per request, the pacer's added latency (needs redis-server)
           Results also land in target/botwire-bench/*.json; the benches' own docs say how to read them.
@@ -362,7 +368,8 @@ fn bench(part: Option<&str>) -> Result<(), String> {
         None => {}
         Some("--instructions") => return run_benches(&["instructions"], &[]),
         Some("--sustained") => return run_benches(&["sustained_rate"], &[]),
-        Some("--memory") => return run_benches(&["throttle_memory"], &[]),
+        Some("--memory") => return run_benches(&["throttle_memory", "upload_memory"], &[]),
+        Some("--upload") => return run_benches(&["upload_memory"], &[]),
         Some("--fleet") => return run_benches(&["fleet"], &[]),
         Some(other) => return Err(format!("unknown bench option `{other}`\n\n{HELP}")),
     }
@@ -393,7 +400,7 @@ fn bench(part: Option<&str>) -> Result<(), String> {
             &[("BOTWIRE_AB", "1")],
         )?;
     }
-    run_benches(&["throttle_memory", "fleet"], &[])?;
+    run_benches(&["throttle_memory", "upload_memory", "fleet"], &[])?;
     // Last: the figures issue 13 asks for, and the slowest part (valgrind).
     run_benches(&["instructions"], &[])
 }

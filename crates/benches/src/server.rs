@@ -7,6 +7,8 @@
 //! | `GET /me` | [`fixtures::BOT_INFO`] |
 //! | `POST /messages` | [`fixtures::sent_message`] |
 //! | `GET /updates` | [`fixtures::updates_body`] (the same 100 updates every time) |
+//! | `POST /uploads` | `{"url":"http://<this server>/upload/file/1"}` |
+//! | `POST /upload/…` | `{"token":"received-<n>"}`, `n` the body bytes read (the upload benchmark's sink) |
 //! | anything else | `404` with a MAX error body |
 //!
 //! Connections are kept alive (one thread each) until the client closes them. Unlike the sandbox, the server
@@ -25,6 +27,7 @@ struct Answers {
     me: Vec<u8>,
     sent: Vec<u8>,
     updates: Vec<u8>,
+    upload_url: Vec<u8>,
     not_found: Vec<u8>,
 }
 
@@ -39,11 +42,15 @@ fn answer(status: &str, body: &[u8]) -> Vec<u8> {
 }
 
 impl Answers {
-    fn new() -> Self {
+    fn new(addr: SocketAddr) -> Self {
         Self {
             me: answer("200 OK", fixtures::BOT_INFO.as_bytes()),
             sent: answer("200 OK", fixtures::sent_message().as_bytes()),
             updates: answer("200 OK", &fixtures::updates_body()),
+            upload_url: answer(
+                "200 OK",
+                format!(r#"{{"url":"http://{addr}/upload/file/1"}}"#).as_bytes(),
+            ),
             not_found: answer(
                 "404 Not Found",
                 br#"{"code":"not.found","message":"no such route in the bench server"}"#,
@@ -51,13 +58,19 @@ impl Answers {
         }
     }
 
-    fn route(&self, method: &str, target: &str) -> &[u8] {
+    fn route(&self, method: &str, target: &str, received: u64) -> std::borrow::Cow<'_, [u8]> {
         let path = target.split('?').next().unwrap_or_default();
         match (method, path) {
-            ("GET", "/me") => &self.me,
-            ("POST", "/messages") => &self.sent,
-            ("GET", "/updates") => &self.updates,
-            _ => &self.not_found,
+            ("GET", "/me") => self.me.as_slice().into(),
+            ("POST", "/messages") => self.sent.as_slice().into(),
+            ("GET", "/updates") => self.updates.as_slice().into(),
+            ("POST", "/uploads") => self.upload_url.as_slice().into(),
+            ("POST", p) if p.starts_with("/upload/") => answer(
+                "200 OK",
+                format!(r#"{{"token":"received-{received}"}}"#).as_bytes(),
+            )
+            .into(),
+            _ => self.not_found.as_slice().into(),
         }
     }
 }
@@ -69,7 +82,7 @@ pub fn bind() -> io::Result<TcpListener> {
 
 /// Serves `listener` on the calling thread until accepting fails.
 pub fn serve(listener: &TcpListener) -> io::Result<()> {
-    let answers = Arc::new(Answers::new());
+    let answers = Arc::new(Answers::new(listener.local_addr()?));
     loop {
         let (stream, _) = listener.accept()?;
         let answers = Arc::clone(&answers);
@@ -137,6 +150,7 @@ fn connection(stream: TcpStream, answers: &Answers) -> io::Result<()> {
                 chunked = value.eq_ignore_ascii_case("chunked");
             }
         }
+        let mut received = 0;
         if chunked {
             loop {
                 let size = line(&mut reader, &mut buf)?.ok_or_else(|| invalid("eof in chunk"))?;
@@ -147,12 +161,17 @@ fn connection(stream: TcpStream, answers: &Answers) -> io::Result<()> {
                     while line(&mut reader, &mut buf)?.is_some_and(|l| !l.is_empty()) {}
                     break;
                 }
-                io::copy(&mut (&mut reader).take(size as u64 + 2), &mut io::sink())?;
+                received +=
+                    io::copy(&mut (&mut reader).take(size as u64 + 2), &mut io::sink())? - 2;
             }
         } else {
-            io::copy(&mut (&mut reader).take(length as u64), &mut io::sink())?;
+            // Read and dropped in the BufReader's 8 KiB: the sink's memory does not grow with the body.
+            received = io::copy(&mut (&mut reader).take(length as u64), &mut io::sink())?;
+            if received < length as u64 {
+                return Err(invalid("eof in body"));
+            }
         }
-        writer.write_all(answers.route(&method, &target))?;
+        writer.write_all(&answers.route(&method, &target, received))?;
     }
 }
 
@@ -197,5 +216,29 @@ mod tests {
             .call()
             .expect("GET /chats");
         assert_eq!(missing.status(), 404);
+    }
+
+    #[test]
+    fn the_upload_routes_hand_out_a_url_and_count_the_bytes() {
+        let addr = spawn().expect("server");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut endpoint = agent
+            .post(format!("http://{addr}/uploads?type=file"))
+            .send_empty()
+            .expect("POST /uploads");
+        let endpoint: serde_json::Value =
+            serde_json::from_slice(&endpoint.body_mut().read_to_vec().expect("body"))
+                .expect("json");
+        let url = endpoint["url"].as_str().expect("url").to_owned();
+        assert_eq!(url, format!("http://{addr}/upload/file/1"));
+        let mut answer = agent
+            .post(&url)
+            .send(&vec![7u8; 100_000][..])
+            .expect("upload");
+        let answer = answer.body_mut().read_to_string().expect("body");
+        assert_eq!(answer, r#"{"token":"received-100000"}"#);
     }
 }

@@ -1,8 +1,12 @@
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use crate::{
-    AsyncTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext, RequestOptions,
-    TransportConfig, TransportError, TransportErrorKind,
+    AsyncTransport, BodyFailure, BodyReader, CHUNK_SIZE, Delivery, HttpRequest, HttpResponse,
+    Redactor, RequestContext, RequestOptions, StreamRequest, TransportConfig, TransportError,
+    TransportErrorKind,
 };
 
 /// The async backend: reqwest 0.13 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots). Needs a tokio
@@ -99,9 +103,13 @@ impl ReqwestTransport {
     }
 }
 
-#[async_trait::async_trait]
-impl AsyncTransport for ReqwestTransport {
-    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+impl ReqwestTransport {
+    /// One exchange with any body reqwest can send; `failure` is where a streamed body records why it stopped.
+    async fn run<B: Into<reqwest::Body>>(
+        &self,
+        request: http::Request<B>,
+        failure: Option<&BodyFailure>,
+    ) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(&request);
         // A cheap clone (shared bytes): the query is only read to scrub an error.
         let uri = request.uri().clone();
@@ -114,11 +122,13 @@ impl AsyncTransport for ReqwestTransport {
         if let Some(t) = options.get_timeout() {
             *req.timeout_mut() = Some(t);
         }
-        let mut resp = self
-            .client
-            .execute(req)
-            .await
-            .map_err(|e| context.error(map_error(e, &context, &uri, false)))?;
+        let mut resp = self.client.execute(req).await.map_err(|e| {
+            // A body that stopped on purpose says why, rather than "connection broke".
+            let err = failure
+                .and_then(BodyFailure::take)
+                .unwrap_or_else(|| map_error(e, &context, &uri, false));
+            context.error(err.scrubbed(&scrubber(&context, &uri)))
+        })?;
         if resp
             .content_length()
             .is_some_and(|n| n > self.max_body_bytes as u64)
@@ -151,6 +161,138 @@ impl AsyncTransport for ReqwestTransport {
         })?;
         context.attach(&mut response);
         Ok(response)
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncTransport for ReqwestTransport {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.run(request, None).await
+    }
+
+    /// Streams the body with its length as `Content-Length`, read in [`CHUNK_SIZE`] pieces on tokio's
+    /// blocking pool (file reads never block the runtime's workers): memory stays at a few chunks whatever
+    /// the size.
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let (mut parts, body) = request.into_parts();
+        let reader = body.open()?;
+        let failure = reader.failure();
+        parts.headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(body.len()),
+        );
+        let stream = ChunkedBody::new(reader, body.len());
+        let request = http::Request::from_parts(parts, reqwest::Body::wrap(stream));
+        self.run(request, Some(&failure)).await
+    }
+}
+
+/// A [`BodyReader`] as an `http_body::Body`: each chunk is read by a blocking-pool task, one at a time (the
+/// connection asks for the next chunk when it has written the last), with the exact remaining length as the
+/// size hint so hyper frames it by `Content-Length`.
+struct ChunkedBody {
+    // A `Mutex` only to make the body `Sync` as reqwest asks; `poll_frame` has `&mut` and never locks.
+    state: Mutex<ReadState>,
+    remaining: u64,
+}
+
+enum ReadState {
+    Idle(Option<BodyReader>),
+    Reading(tokio::task::JoinHandle<(BodyReader, std::io::Result<Vec<u8>>)>),
+}
+
+impl ChunkedBody {
+    fn new(reader: BodyReader, len: u64) -> Self {
+        Self {
+            state: Mutex::new(ReadState::Idle(Some(reader))),
+            remaining: len,
+        }
+    }
+}
+
+/// Fills `buf` from `reader` as far as it goes (less only at the end).
+fn read_chunk(reader: &mut BodyReader, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match std::io::Read::read(reader, &mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+impl http_body::Body for ChunkedBody {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let state = this.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            match state {
+                ReadState::Idle(reader) => {
+                    let Some(mut reader) = reader.take() else {
+                        return Poll::Ready(None);
+                    };
+                    if this.remaining == 0 {
+                        return Poll::Ready(None);
+                    }
+                    let size = usize::try_from(this.remaining)
+                        .unwrap_or(usize::MAX)
+                        .min(CHUNK_SIZE);
+                    *state = ReadState::Reading(tokio::task::spawn_blocking(move || {
+                        let mut buf = vec![0; size];
+                        let read = read_chunk(&mut reader, &mut buf).map(|n| {
+                            buf.truncate(n);
+                            buf
+                        });
+                        (reader, read)
+                    }));
+                }
+                ReadState::Reading(task) => {
+                    let joined = std::task::ready!(Pin::new(task).poll(cx));
+                    let (reader, read) = match joined {
+                        Ok(done) => done,
+                        Err(e) => {
+                            *state = ReadState::Idle(None);
+                            return Poll::Ready(Some(Err(std::io::Error::other(format!(
+                                "the body's read task failed: {e}"
+                            )))));
+                        }
+                    };
+                    match read {
+                        Ok(chunk) if chunk.is_empty() => {
+                            *state = ReadState::Idle(None);
+                            return Poll::Ready(None);
+                        }
+                        Ok(chunk) => {
+                            this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
+                            *state = ReadState::Idle(Some(reader));
+                            return Poll::Ready(Some(Ok(http_body::Frame::data(chunk.into()))));
+                        }
+                        Err(e) => {
+                            *state = ReadState::Idle(None);
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
     }
 }
 

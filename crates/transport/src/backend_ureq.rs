@@ -1,8 +1,8 @@
 use std::io;
 
 use crate::{
-    BlockingTransport, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext,
-    RequestOptions, TransportConfig, TransportError, TransportErrorKind,
+    BlockingTransport, BodyFailure, Delivery, HttpRequest, HttpResponse, Redactor, RequestContext,
+    RequestOptions, StreamRequest, TransportConfig, TransportError, TransportErrorKind,
 };
 
 /// The blocking backend: ureq 3 with rustls (ring), trusting [`TlsRoots`](crate::TlsRoots).
@@ -130,8 +130,13 @@ impl UreqTransport {
     }
 }
 
-impl BlockingTransport for UreqTransport {
-    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+impl UreqTransport {
+    /// One exchange with any body ureq can send; `failure` is where a streamed body records why it stopped.
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        failure: Option<&BodyFailure>,
+    ) -> Result<HttpResponse, TransportError> {
         if let Some(why) = &self.unusable_proxy {
             return Err(TransportError::invalid_request(why.clone()));
         }
@@ -144,15 +149,21 @@ impl BlockingTransport for UreqTransport {
                 .agent
                 .configure_request(request)
                 .timeout_send_request(Some(timeout))
+                // A request's own timeout also bounds sending its body (an upload's); without one, sending a
+                // body has no limit, so a big upload on a slow link is not cut at the default's 60 s.
+                .timeout_send_body(Some(timeout))
                 .timeout_recv_response(Some(timeout))
                 .timeout_recv_body(Some(timeout))
                 .build(),
             None => request,
         };
-        let response = self
-            .agent
-            .run(request)
-            .map_err(|e| context.error(map_error(e, &context, &uri)))?;
+        let response = self.agent.run(request).map_err(|e| {
+            // A body that stopped on purpose says why, rather than "connection broke".
+            let err = failure
+                .and_then(BodyFailure::take)
+                .unwrap_or_else(|| map_error(e, &context, &uri));
+            context.error(err.scrubbed(&scrubber(&context, &uri)))
+        })?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -175,6 +186,26 @@ impl BlockingTransport for UreqTransport {
         let mut response = http::Response::from_parts(parts, bytes);
         context.attach(&mut response);
         Ok(response)
+    }
+}
+
+impl BlockingTransport for UreqTransport {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.run(request, None)
+    }
+
+    /// Streams the body from its sources with its length as `Content-Length`: memory stays at ureq's buffers
+    /// whatever the size.
+    fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+        let (mut parts, body) = request.into_parts();
+        let reader = body.open()?;
+        let failure = reader.failure();
+        parts.headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(body.len()),
+        );
+        let body = ureq::SendBody::from_owned_reader(reader);
+        self.run(http::Request::from_parts(parts, body), Some(&failure))
     }
 }
 

@@ -81,6 +81,29 @@ macro_rules! api_clients {
                 context.attach(&mut response);
                 Ok(response)
             }
+
+            /// Sends a request with a streamed body (an upload) through the transport's
+            /// [`execute_streamed`]($crate::AsyncTransport::execute_streamed), traced and scrubbed as
+            /// [`execute`](Self::execute) is.
+            pub async fn execute_streamed(
+                &self,
+                request: $crate::StreamRequest,
+            ) -> Result<$crate::HttpResponse, $crate::TransportError> {
+                let mut request = request;
+                let context = $crate::RequestContext::of_request(&request);
+                context.store(&mut request);
+                let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
+                let outcome = $crate::trace::Instrument::instrument(
+                    self.transport.execute_streamed(request),
+                    trace.span().clone(),
+                )
+                .await
+                .map_err(|e| context.error(e));
+                trace.finish(&outcome);
+                let mut response = outcome?;
+                context.attach(&mut response);
+                Ok(response)
+            }
         }
 
         /// The transport [`Client::with_config`] builds: reqwest, under the API's rate limits, with safe retries.
@@ -162,6 +185,28 @@ macro_rules! api_clients {
                     let outcome = {
                         let _in_span = trace.span().enter();
                         self.transport.execute(request)
+                    }
+                    .map_err(|e| context.error(e));
+                    trace.finish(&outcome);
+                    let mut response = outcome?;
+                    context.attach(&mut response);
+                    Ok(response)
+                }
+
+                /// Sends a request with a streamed body (an upload) through the transport's
+                /// [`execute_streamed`]($crate::BlockingTransport::execute_streamed), traced and scrubbed as
+                /// [`execute`](Self::execute) is.
+                pub fn execute_streamed(
+                    &self,
+                    request: $crate::StreamRequest,
+                ) -> Result<$crate::HttpResponse, $crate::TransportError> {
+                    let mut request = request;
+                    let context = $crate::RequestContext::of_request(&request);
+                    context.store(&mut request);
+                    let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
+                    let outcome = {
+                        let _in_span = trace.span().enter();
+                        self.transport.execute_streamed(request)
                     }
                     .map_err(|e| context.error(e));
                     trace.finish(&outcome);

@@ -16,6 +16,10 @@ pub enum TransportErrorKind {
     BodyTooLarge,
     /// The request could not be sent as built (bad URI, bad header, unsupported scheme).
     InvalidRequest,
+    /// A streamed request body could not be read (an upload's file changed size, its reader failed or ended
+    /// early). The body stopped before its last byte, so the server never received a complete request;
+    /// not retried (the source would fail again).
+    Body,
     /// Something else; the message says what.
     Other,
 }
@@ -185,6 +189,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Io => "connection broke",
             TransportErrorKind::BodyTooLarge => "response too large",
             TransportErrorKind::InvalidRequest => "invalid request",
+            TransportErrorKind::Body => "request body failed",
             TransportErrorKind::Other => "transport error",
             #[allow(unreachable_patterns)]
             _ => "transport error",

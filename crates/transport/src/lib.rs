@@ -52,6 +52,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+mod body;
 mod client_macros;
 mod config;
 mod describe;
@@ -74,6 +75,7 @@ mod backend_reqwest;
 #[cfg(feature = "ureq")]
 mod backend_ureq;
 
+pub use body::{BodyFailure, BodyReader, CHUNK_SIZE, Progress, StreamBody, StreamRequest};
 pub use config::{Proxy, RequestOptions, TransportConfig};
 pub use describe::describe_request;
 pub use error::{Delivery, TransportError, TransportErrorKind};
@@ -107,6 +109,17 @@ pub type HttpResponse = http::Response<Vec<u8>>;
 pub trait BlockingTransport: Send + Sync {
     /// Executes one HTTP exchange.
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Executes one HTTP exchange whose body is read from its sources while it is sent (uploads), with the
+    /// body's length as `Content-Length`.
+    ///
+    /// The default reads the whole body into memory ([`StreamBody::into_bytes`]) and calls
+    /// [`execute`](Self::execute): every transport, closures included, can send an upload, but only those that
+    /// override this method (the backends, and the layers, which forward it) stream it in constant memory.
+    fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        self.execute(HttpRequest::from_parts(parts, body.into_bytes()?))
+    }
 }
 
 /// Sends a request and awaits the whole response. Object safe: `Arc<dyn AsyncTransport>` is a transport.
@@ -116,6 +129,22 @@ pub trait BlockingTransport: Send + Sync {
 pub trait AsyncTransport: Send + Sync {
     /// Executes one HTTP exchange.
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Executes one HTTP exchange whose body is read from its sources while it is sent (uploads), with the
+    /// body's length as `Content-Length`.
+    ///
+    /// The default reads the whole body into memory ([`StreamBody::into_bytes`], blocking the calling thread
+    /// for the read) and calls [`execute`](Self::execute): every transport, closures included, can send an
+    /// upload, but only those that override this method (the reqwest backend, and the layers, which forward
+    /// it) stream it in constant memory.
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        self.execute(HttpRequest::from_parts(parts, body.into_bytes()?))
+            .await
+    }
 }
 
 impl<F> BlockingTransport for F
@@ -142,12 +171,23 @@ impl<T: BlockingTransport + ?Sized> BlockingTransport for Arc<T> {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         (**self).execute(request)
     }
+
+    fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+        (**self).execute_streamed(request)
+    }
 }
 
 #[async_trait::async_trait]
 impl<T: AsyncTransport + ?Sized> AsyncTransport for Arc<T> {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         (**self).execute(request).await
+    }
+
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        (**self).execute_streamed(request).await
     }
 }
 
@@ -171,6 +211,27 @@ mod tests {
         assert_eq!(f.execute(req()).unwrap().status(), 200);
         let shared: Arc<dyn BlockingTransport> = Arc::new(f);
         assert_eq!(shared.execute(req()).unwrap().body(), b"{}");
+    }
+
+    #[test]
+    fn closures_receive_a_streamed_body_buffered() {
+        let f = |req: HttpRequest| Ok(http::Response::new(req.into_body()));
+        let body = StreamBody::bytes(b"a".to_vec()).then(StreamBody::reader(&b"bc"[..], 2));
+        let req = http::Request::post("http://127.0.0.1/x")
+            .body(body)
+            .unwrap();
+        let shared: Arc<dyn BlockingTransport> = Arc::new(f);
+        assert_eq!(shared.execute_streamed(req).unwrap().body(), b"abc");
+    }
+
+    #[tokio::test]
+    async fn async_closures_receive_a_streamed_body_buffered() {
+        let f = |req: HttpRequest| async { Ok(http::Response::new(req.into_body())) };
+        let req = http::Request::post("http://127.0.0.1/x")
+            .body(StreamBody::bytes(b"xyz".to_vec()))
+            .unwrap();
+        let shared: Arc<dyn AsyncTransport> = Arc::new(f);
+        assert_eq!(shared.execute_streamed(req).await.unwrap().body(), b"xyz");
     }
 
     #[tokio::test]

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::Jitter;
 use crate::{
-    AsyncTransport, BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions, Timer,
-    TransportError,
+    AsyncTransport, BlockingTransport, Delivery, HttpRequest, HttpResponse, RequestOptions,
+    StreamRequest, Timer, TransportError,
 };
 
 /// When and how often [`Retry`] repeats a request.
@@ -225,11 +225,20 @@ struct Attempts {
 }
 
 impl Shared {
-    fn start(&self, request: &HttpRequest) -> Attempts {
+    fn start<B>(&self, request: &http::Request<B>) -> Attempts {
         Attempts {
             idempotent: RequestOptions::is_idempotent(request),
             made: 0,
             unknown: false,
+        }
+    }
+
+    /// Attempts allowed for a streamed request: one when its body cannot be read twice.
+    fn streamed_attempts(&self, request: &StreamRequest) -> u32 {
+        if request.body().is_replayable() {
+            self.policy.max_attempts
+        } else {
+            1
         }
     }
 
@@ -367,6 +376,28 @@ impl<T: BlockingTransport> BlockingTransport for Retry<T> {
             }
         }
     }
+
+    /// The same rules as [`execute`](Self::execute); each attempt re-opens the body (a file is re-read, a
+    /// seekable reader rewound). A body that is not [replayable](crate::StreamBody::is_replayable) (a plain
+    /// reader) is sent once.
+    fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
+        let shared = &self.shared;
+        let mut state = shared.start(&request);
+        let last = shared.streamed_attempts(&request);
+        loop {
+            let outcome = if state.made + 1 >= last {
+                let outcome = self.inner.execute_streamed(request);
+                shared.step(&mut state, &outcome);
+                return shared.finish(&state, outcome);
+            } else {
+                self.inner.execute_streamed(request.clone())
+            };
+            match shared.step(&mut state, &outcome) {
+                Step::Done => return shared.finish(&state, outcome),
+                Step::Again(wait) => shared.timer.sleep(wait),
+            }
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -381,6 +412,30 @@ impl<T: AsyncTransport> AsyncTransport for Retry<T> {
                 return shared.finish(&state, outcome);
             } else {
                 self.inner.execute(request.clone()).await
+            };
+            match shared.step(&mut state, &outcome) {
+                Step::Done => return shared.finish(&state, outcome),
+                Step::Again(wait) => shared.timer.sleep_async(wait).await,
+            }
+        }
+    }
+
+    /// As the blocking [`execute_streamed`](BlockingTransport::execute_streamed): each attempt re-opens the
+    /// body; a body that is not replayable is sent once.
+    async fn execute_streamed(
+        &self,
+        request: StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let shared = &self.shared;
+        let mut state = shared.start(&request);
+        let last = shared.streamed_attempts(&request);
+        loop {
+            let outcome = if state.made + 1 >= last {
+                let outcome = self.inner.execute_streamed(request).await;
+                shared.step(&mut state, &outcome);
+                return shared.finish(&state, outcome);
+            } else {
+                self.inner.execute_streamed(request.clone()).await
             };
             match shared.step(&mut state, &outcome) {
                 Step::Done => return shared.finish(&state, outcome),

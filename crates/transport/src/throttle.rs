@@ -1017,6 +1017,15 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
         permit.finish(PaceOutcome::of(&result));
         result
     }
+
+    /// Forwarded unpaced: streamed bodies are uploads, sent to the upload host the API hands out, which has
+    /// no documented rate limit (the API call that asked for the upload URL was paced).
+    fn execute_streamed(
+        &self,
+        request: crate::StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        self.inner.execute_streamed(request)
+    }
 }
 
 #[async_trait::async_trait]
@@ -1031,6 +1040,14 @@ impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
         let result = self.inner.execute(request).await;
         permit.finish(PaceOutcome::of(&result));
         result
+    }
+
+    /// Forwarded unpaced, as the blocking [`execute_streamed`](BlockingTransport::execute_streamed).
+    async fn execute_streamed(
+        &self,
+        request: crate::StreamRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        self.inner.execute_streamed(request).await
     }
 }
 

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use tracing::{Level, Span, field};
 
-use crate::{HttpRequest, HttpResponse, TransportError};
+use crate::{HttpResponse, TransportError};
 
 #[doc(hidden)]
 pub use tracing::Instrument;
@@ -36,7 +36,7 @@ pub struct CallTrace {
 
 impl CallTrace {
     /// Opens the span of a call to `api` (`"max"`, `"onebot"`).
-    pub fn start(api: &'static str, request: &HttpRequest) -> Self {
+    pub fn start<B>(api: &'static str, request: &http::Request<B>) -> Self {
         let span = tracing::debug_span!(
             "request",
             api,

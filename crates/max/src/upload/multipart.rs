@@ -6,6 +6,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use botwire_transport::StreamBody;
+
 /// A finished `multipart/form-data` body and its boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MultipartForm {
@@ -55,13 +57,7 @@ pub fn multipart_form(
 ) -> MultipartForm {
     let preferred = boundary.filter(|b| valid_boundary(b));
     let boundary = choose_boundary(&data, preferred.into_iter().chain(random_boundaries()));
-    let head = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-        quote(field),
-        quote(file_name),
-        content_type.replace(['\r', '\n'], "")
-    );
-    let tail = format!("\r\n--{boundary}--\r\n");
+    let (head, tail) = envelope(field, file_name, content_type, &boundary);
     data.reserve_exact(head.len() + tail.len());
     data.splice(0..0, head.bytes());
     data.extend_from_slice(tail.as_bytes());
@@ -71,21 +67,118 @@ pub fn multipart_form(
     }
 }
 
-fn quote(value: &str) -> String {
+/// A `multipart/form-data` body whose file part is streamed from its source: see [`multipart_stream`].
+#[derive(Debug, Clone)]
+pub struct StreamedForm {
+    boundary: String,
+    head_len: u64,
+    file_len: u64,
+    body: StreamBody,
+}
+
+impl StreamedForm {
+    /// The `Content-Type` header value: `multipart/form-data; boundary=…`.
+    pub fn content_type(&self) -> String {
+        format!("multipart/form-data; boundary={}", self.boundary)
+    }
+
+    /// The boundary.
+    pub fn boundary(&self) -> &str {
+        &self.boundary
+    }
+
+    /// Bytes of the envelope before the file's first byte.
+    pub fn head_len(&self) -> u64 {
+        self.head_len
+    }
+
+    /// Bytes of the file.
+    pub fn file_len(&self) -> u64 {
+        self.file_len
+    }
+
+    /// The body: envelope head, the file, envelope tail. Its length (the `Content-Length`) is known now.
+    pub fn into_body(self) -> StreamBody {
+        self.body
+    }
+}
+
+/// Wraps a streamed `file` as the single file part `field` of a `multipart/form-data` body, like
+/// [`multipart_form`] but without reading the file: the envelope is two small byte parts around it, and the
+/// length is computed up front.
+///
+/// The boundary is `boundary` when given and valid, else a random `botwire-<32 hex>` (128 random bits). It is
+/// not checked against the file's bytes, which are not read in advance: a random boundary occurs in a file
+/// with negligible probability, but a caller's fixed boundary is the caller's responsibility.
+///
+/// ```
+/// use std::io::Read;
+/// use botwire_transport::StreamBody;
+///
+/// let form = botwire_max::upload::multipart_stream(
+///     "data", "a.txt", "text/plain", StreamBody::reader(&b"hi"[..], 2), Some("XyZ".into()),
+/// );
+/// assert_eq!((form.head_len(), form.file_len()), (98, 2));
+/// let body = form.into_body();
+/// let mut sent = Vec::new();
+/// body.open()?.read_to_end(&mut sent)?;
+/// assert_eq!(sent.len() as u64, body.len());
+/// assert_eq!(
+///     sent,
+///     b"--XyZ\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.txt\"\r\n\
+///       Content-Type: text/plain\r\n\r\nhi\r\n--XyZ--\r\n".to_vec()
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn multipart_stream(
+    field: &str,
+    file_name: &str,
+    content_type: &str,
+    file: StreamBody,
+    boundary: Option<String>,
+) -> StreamedForm {
+    let boundary = boundary
+        .filter(|b| valid_boundary(b))
+        .or_else(|| random_boundaries().next())
+        .unwrap_or_else(|| "botwire-boundary".to_owned());
+    let (head, tail) = envelope(field, file_name, content_type, &boundary);
+    let file_len = file.len();
+    StreamedForm {
+        head_len: head.len() as u64,
+        file_len,
+        body: StreamBody::bytes(head.into_bytes())
+            .then(file)
+            .then(StreamBody::bytes(tail.into_bytes())),
+        boundary,
+    }
+}
+
+/// The part headers before the file and the closing delimiter after it.
+fn envelope(field: &str, file_name: &str, content_type: &str, boundary: &str) -> (String, String) {
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+        quote(field),
+        quote(file_name),
+        content_type.replace(['\r', '\n'], "")
+    );
+    (head, format!("\r\n--{boundary}--\r\n"))
+}
+
+pub(super) fn quote(value: &str) -> String {
     value
         .replace('"', "%22")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn valid_boundary(b: &str) -> bool {
+pub(super) fn valid_boundary(b: &str) -> bool {
     (1..=70).contains(&b.len())
         && b.bytes()
             .all(|c| c.is_ascii_alphanumeric() || b"'()+_,-./:=?".contains(&c))
 }
 
 /// The first candidate that does not occur in `data`.
-fn choose_boundary(data: &[u8], candidates: impl IntoIterator<Item = String>) -> String {
+pub(super) fn choose_boundary(data: &[u8], candidates: impl IntoIterator<Item = String>) -> String {
     candidates
         .into_iter()
         .find(|b| !contains(data, b.as_bytes()))
@@ -108,7 +201,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Unpredictable boundaries from the standard library's randomly keyed hasher (no RNG dependency needed).
-fn random_boundaries() -> impl Iterator<Item = String> {
+pub(super) fn random_boundaries() -> impl Iterator<Item = String> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     std::iter::repeat_with(|| {
         let nanos = SystemTime::now()

@@ -634,3 +634,155 @@ fn upload_then_send_with_the_not_ready_retry() {
         serde_json::json!({"text": "Here it is", "attachments": [{"type": "video", "payload": {"token": "vt"}}]})
     );
 }
+
+/// Drives a flow to its upload request, answering `POST /uploads` with a file URL.
+fn upload_step(mut flow: UploadFlow) -> (UploadFlow, UploadStep) {
+    let UploadStep::Send(_) = flow.next(&config()).unwrap() else {
+        panic!("first step sends")
+    };
+    flow.feed(respond(200, br#"{"url":"http://up.test/upload/file/1"}"#))
+        .unwrap();
+    let step = flow.next(&config()).unwrap();
+    (flow, step)
+}
+
+#[test]
+fn a_path_is_streamed_with_file_progress() {
+    let (_dir, path) = temp_path("big.bin");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+    let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let flow = UploadFlow::from_source(UploadType::File, UploadSource::path(&path))
+        .unwrap()
+        .boundary("fixed-boundary")
+        .on_progress(move |sent, total| log.lock().unwrap().push((sent, total)));
+    let (_flow, step) = upload_step(flow);
+    let UploadStep::SendStreamed(req) = step else {
+        panic!("a path is streamed: {step:?}")
+    };
+    assert!(req.headers().get("authorization").is_none());
+    assert_eq!(
+        req.headers()["content-type"],
+        "multipart/form-data; boundary=fixed-boundary"
+    );
+    let len = req.body().len();
+    let body = req.into_body().into_bytes().unwrap();
+    assert_eq!(body.len() as u64, len);
+    let head = b"--fixed-boundary\r\nContent-Disposition: form-data; name=\"data\"; filename=\"big.bin\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n";
+    assert!(body.starts_with(head));
+    assert_eq!(&body[head.len()..head.len() + data.len()], &data[..]);
+    assert!(body.ends_with(b"\r\n--fixed-boundary--\r\n"));
+    let seen = seen.lock().unwrap();
+    assert!(seen.iter().all(|&(_, total)| total == data.len() as u64));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert_eq!(seen.last(), Some(&(data.len() as u64, data.len() as u64)));
+}
+
+#[test]
+fn bytes_with_progress_stream_and_keep_the_boundary_check() {
+    let data = b"xx--AAA--xx".to_vec();
+    let flow = UploadFlow::new(UploadType::File, "a.txt", data.clone())
+        .unwrap()
+        .boundary("AAA")
+        .on_progress(|_, _| {});
+    let (_flow, step) = upload_step(flow);
+    let UploadStep::SendStreamed(req) = step else {
+        panic!("progress asks for a streamed body: {step:?}")
+    };
+    let content_type = req.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.contains("boundary=botwire-"), "{content_type}");
+    let body = req.into_body().into_bytes().unwrap();
+    assert!(body.windows(data.len()).any(|w| w == &data[..]));
+}
+
+#[test]
+fn a_reader_upload_through_a_closure_is_buffered_by_the_default() {
+    let fake = Fake::new("file", 200, br#"{"token":"file-token"}"#);
+    let source = UploadSource::reader("r.bin", std::io::Cursor::new(vec![9u8; 1000]), 1000);
+    let att = blocking_client(&fake)
+        .upload(UploadType::File, source)
+        .unwrap();
+    assert_eq!(att, AttachmentRequest::file("file-token"));
+    let body = check_exchange(&fake, "file", "r.bin");
+    assert!(body.windows(1000).any(|w| w == [9u8; 1000]));
+    // Oversized readers are refused before anything is sent.
+    let huge = UploadSource::reader("big.png", std::io::empty(), 50 * 1024 * 1024 + 1);
+    let err = blocking_client(&fake)
+        .upload(UploadType::Image, huge)
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn resumable_uploads_send_file_chunks_read_on_demand() {
+    let (_dir, path) = temp_path("clip.mp4");
+    let data: Vec<u8> = (0..2500u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+    let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut flow = UploadFlow::from_source(UploadType::Video, UploadSource::path(&path))
+        .unwrap()
+        .resumable(1000)
+        .on_progress(move |sent, total| log.lock().unwrap().push((sent, total)));
+    let UploadStep::Send(_) = flow.next(&config()).unwrap() else {
+        panic!("first step sends")
+    };
+    flow.feed(respond(
+        200,
+        br#"{"url":"http://up.test/upload/video/1","token":"video-token"}"#,
+    ))
+    .unwrap();
+    let mut received = Vec::new();
+    let mut ranges = Vec::new();
+    let attachment = loop {
+        match flow.next(&config()).unwrap() {
+            UploadStep::SendStreamed(req) => {
+                assert!(req.headers().get("authorization").is_none());
+                assert_eq!(
+                    req.headers()["content-type"],
+                    "application/x-binary; charset=x-user-defined"
+                );
+                assert_eq!(req.headers()["x-file-name"], "clip.mp4");
+                let range = req.headers()["content-range"].to_str().unwrap().to_owned();
+                let last = range.ends_with("2499/2500");
+                assert_eq!(RequestOptions::is_idempotent(&req), !last, "{range}");
+                ranges.push(range.clone());
+                received.extend(req.into_body().into_bytes().unwrap());
+                // A refused middle chunk is sent again.
+                if ranges.len() == 2 {
+                    assert!(flow.feed(respond(500, b"try again")).is_err());
+                    continue;
+                }
+                let answer: &[u8] = if last { b"<retval>1</retval>" } else { b"ok" };
+                flow.feed(respond(200, answer)).unwrap();
+            }
+            UploadStep::Done(attachment) => break attachment,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(attachment, AttachmentRequest::video("video-token"));
+    assert_eq!(
+        ranges,
+        [
+            "bytes 0-999/2500",
+            "bytes 1000-1999/2500",
+            "bytes 1000-1999/2500",
+            "bytes 2000-2499/2500"
+        ]
+    );
+    let mut expected = data[..2000].to_vec();
+    expected.extend_from_slice(&data[1000..]);
+    assert_eq!(received, expected);
+    assert_eq!(seen.lock().unwrap().last(), Some(&(2500, 2500)));
+    // Only a path can be read in chunks: refused before anything is sent.
+    let mut flow = UploadFlow::from_source(
+        UploadType::Video,
+        UploadSource::bytes("a.mp4", b"x".to_vec()),
+    )
+    .unwrap()
+    .resumable(10);
+    assert!(matches!(flow.next(&config()), Err(Error::Config(_))));
+}

@@ -306,11 +306,14 @@ impl MaxSandbox {
             .route("/answers", post(messages::answer))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(shared.clone(), authenticate));
-        // The upload host: another host in production, no token needed.
-        let upload_host = Router::new().route(
-            "/upload/{kind}/{id}",
-            post(uploads::receive).get(uploads::status),
-        );
+        // The upload host: another host in production, no token needed. It takes files up to the largest
+        // documented size (4 GB, plus the multipart envelope), not axum's 2 MB default body limit.
+        let upload_host = Router::new()
+            .route(
+                "/upload/{kind}/{id}",
+                post(uploads::receive).get(uploads::status),
+            )
+            .layer(axum::extract::DefaultBodyLimit::max(uploads::MAX_BODY));
         // The control API is the test's, not the bot's: no token, no limits, no faults, not counted.
         let router = api
             .merge(upload_host)

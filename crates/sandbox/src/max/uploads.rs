@@ -13,6 +13,9 @@ use serde_json::json;
 use super::world::UploadReply;
 use super::{Handled, Query, Shared, WorldError, multipart, reply};
 
+/// The largest upload request body accepted: MAX's 4 GB file limit plus room for the multipart envelope.
+pub(super) const MAX_BODY: usize = 4_000_000_000 + 64 * 1024;
+
 fn upload_type(raw: &str) -> Result<UploadType, WorldError> {
     match UploadType::from(raw) {
         UploadType::Unknown(other) => Err(WorldError::bad_request(format!(
@@ -108,7 +111,7 @@ pub(super) async fn receive(
             // The raw bytes of the whole file in one request.
             let answer = shared
                 .world()
-                .complete_upload(&kind, id, filename, body.len())?;
+                .complete_upload_bytes(&kind, id, filename, &body)?;
             return Ok(host_answer(answer));
         };
         let (start, end, total) = content_range(raw_range).ok_or_else(|| {
@@ -142,6 +145,6 @@ pub(super) async fn receive(
     let answer =
         shared
             .world()
-            .complete_upload(&kind, id, data.filename.clone(), data.data.len())?;
+            .complete_upload_bytes(&kind, id, data.filename.clone(), data.data)?;
     Ok(host_answer(answer))
 }

@@ -233,6 +233,9 @@ pub struct Media {
     pub filename: Option<String>,
     /// Bytes received.
     pub size: i64,
+    /// Hex SHA-256 of the bytes received, when they arrived in one request (multipart or raw); `None` for
+    /// resumable uploads in chunks (not kept) and files announced but not uploaded.
+    pub sha256: Option<String>,
     /// The number of send attempts made when the bytes arrived; `None` while they have not.
     pub uploaded_at_attempt: Option<u64>,
     /// Where the media can be "downloaded".
@@ -919,6 +922,7 @@ impl MaxWorld {
                             kind: UploadType::Image,
                             filename: None,
                             size: 0,
+                            sha256: None,
                             uploaded_at_attempt: Some(0),
                             url: url.clone(),
                         },
@@ -1385,6 +1389,7 @@ impl MaxWorld {
                 kind: UploadType::Video,
                 filename: None,
                 size: 0,
+                sha256: None,
                 uploaded_at_attempt: Some(0),
                 url: url.clone(),
             },
@@ -1423,6 +1428,7 @@ impl MaxWorld {
                         kind: kind.clone(),
                         filename: None,
                         size: 0,
+                        sha256: None,
                         uploaded_at_attempt: None,
                         url: format!("{}/media/{kind}/{token}", self.base_url),
                     },
@@ -1514,6 +1520,34 @@ impl MaxWorld {
         filename: Option<String>,
         size: usize,
     ) -> WorldResult<UploadReply> {
+        self.complete(kind, id, filename, size, None)
+    }
+
+    /// [`MaxWorld::complete_upload`] for bytes received whole, recording their SHA-256 (hex) in
+    /// [`Media::sha256`] so a test can check the file arrived intact.
+    pub fn complete_upload_bytes(
+        &mut self,
+        kind: &UploadType,
+        id: u64,
+        filename: Option<String>,
+        data: &[u8],
+    ) -> WorldResult<UploadReply> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.complete(kind, id, filename, data.len(), Some(digest))
+    }
+
+    fn complete(
+        &mut self,
+        kind: &UploadType,
+        id: u64,
+        filename: Option<String>,
+        size: usize,
+        sha256: Option<String>,
+    ) -> WorldResult<UploadReply> {
         let slot = self
             .uploads
             .get(&id)
@@ -1537,6 +1571,7 @@ impl MaxWorld {
                     m.uploaded_at_attempt = Some(attempt);
                     m.filename = filename;
                     m.size = size;
+                    m.sha256 = sha256;
                 }
                 UploadReply::Xml("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<retval>1</retval>".into())
             }
@@ -1553,6 +1588,7 @@ impl MaxWorld {
                         kind: kind.clone(),
                         filename,
                         size,
+                        sha256,
                         uploaded_at_attempt: Some(attempt),
                         url: format!("{}/media/{kind}/{token}", self.base_url),
                     },
