@@ -45,6 +45,14 @@ impl<T: AsyncTransport> AsyncTransport for ClientTransport<T> {
     ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
         self.0.transport().execute(request).await
     }
+
+    // Uploads through a `Context` stream in constant memory, as they do on the client itself.
+    async fn execute_streamed(
+        &self,
+        request: botwire_transport::StreamRequest,
+    ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
+        self.0.transport().execute_streamed(request).await
+    }
 }
 
 struct BlockingClientTransport<T>(Arc<botwire_max::blocking::Client<T>>);
@@ -55,6 +63,13 @@ impl<T: BlockingTransport> BlockingTransport for BlockingClientTransport<T> {
         request: botwire_max::HttpRequest,
     ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
         self.0.transport().execute(request)
+    }
+
+    fn execute_streamed(
+        &self,
+        request: botwire_transport::StreamRequest,
+    ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
+        self.0.transport().execute_streamed(request)
     }
 }
 
