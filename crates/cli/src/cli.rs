@@ -13,6 +13,7 @@ Exit codes:
   3  the API answered with an error (refused token, unknown chat, rejected parameters, webhook active…)
   4  network: the API could not be reached, or the connection failed
   5  rate limited (HTTP 429), after the client's own pacing and retries
+141  the output was closed early (`botwire max updates --follow | head`), as for a tool stopped by SIGPIPE
 
 Errors are one line (`error: …`) and, when there is one, a `hint: …` line on stderr.";
 

@@ -33,6 +33,17 @@ use crate::output::Out;
 fn main() -> ExitCode {
     // A bug must still read like every other error: one line, no backtrace (whatever RUST_BACKTRACE says).
     std::panic::set_hook(Box::new(|info| {
+        // `botwire max updates --follow | head`: the reader went away. Not a bug: stop quietly, as a shell tool
+        // killed by SIGPIPE would (print!/println! panic on a closed stdout instead).
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
         eprintln!(
             "error: internal error: {info}\nhint: this is a bug in botwire; please report it with the command you ran"
         );
@@ -88,13 +99,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Err(e) => Err(CliError::failure(format!("sandbox: {e}"))),
         },
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "botwire",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "botwire", &mut script);
+            use std::io::Write as _;
+            match std::io::stdout().write_all(&script) {
+                // `botwire completions bash | head`: the reader took what it wanted.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::failure(
+                    format!("writing the completion script: {e}"),
+                )),
+                _ => Ok(()),
+            }
         }
     }
 }
