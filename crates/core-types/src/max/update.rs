@@ -482,7 +482,10 @@ impl UpdateBatch {
                 if let Some(reason) = invalid.within(text, json) {
                     return Err(malformed(reason));
                 }
-                Update::from_json_str(json).map_err(malformed)
+                // Its neighbours' trouble is not this element's: try it in one pass before the slow way.
+                fast::element(json)
+                    .or_else(|()| Update::from_json_str(json))
+                    .map_err(malformed)
             })
             .collect();
         Ok(Self {
@@ -500,6 +503,15 @@ mod fast {
 
     use super::*;
     use crate::raw::{Str, Tagged, UnknownJson};
+
+    /// One element from its JSON text in one pass; `Err` when the buffered decoder must look at it.
+    pub(super) fn element(json: &str) -> Result<Update, ()> {
+        let _mode = crate::raw::InStream::enter();
+        let mut de = serde_json::Deserializer::from_str(json);
+        let update = serde::de::DeserializeSeed::deserialize(ElementSeed, &mut de).map_err(drop)?;
+        de.end().map_err(drop)?;
+        Ok(update)
+    }
 
     pub(super) struct EnvelopeVisitor;
 
