@@ -1,9 +1,15 @@
 //! Tagged JSON enums that stay fast and keep what they do not understand.
 //!
 //! serde's internally tagged enums buffer every element into an intermediate tree before decoding it, which
-//! costs as much as decoding into `serde_json::Value` and loses the JSON path of errors. Here an element is first
-//! captured as raw text, its tag is read by a scan that allocates nothing, and the text is then decoded straight
-//! into the matching struct. An unknown tag keeps the element as JSON.
+//! costs as much as decoding into `serde_json::Value` and loses the JSON path of errors. Here an element is
+//! decoded one of two ways; both keep an unknown tag's element as JSON:
+//!
+//! * buffered (the `Deserialize` impls, and every error report): the element is captured as raw text, its tag
+//!   is read by a scan that allocates nothing, and the text is then decoded straight into the matching struct,
+//!   so an error names the kind and the path inside the element;
+//! * in-stream (inside `UpdateBatch::from_slice`, see [`InStream`]): one pass, the fields read before the tag
+//!   kept as borrowed slices and replayed into the struct the tag names. It never reports an error itself: any
+//!   failure sends the batch back to the buffered way.
 
 use std::borrow::Cow;
 use std::fmt;
