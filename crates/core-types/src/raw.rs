@@ -370,8 +370,55 @@ impl<T> TaggedVisitor<T> {
     }
 }
 
-/// Fields read before the tag: key and raw value.
-type Before<'de> = Vec<(Cow<'de, str>, &'de serde_json::value::RawValue)>;
+/// A field read before the tag: key and raw value.
+type Field<'de> = (Cow<'de, str>, &'de serde_json::value::RawValue);
+
+/// How many fields before the tag are kept without allocating (buttons and markup have up to five).
+const INLINE_FIELDS: usize = 6;
+
+/// The fields read before the tag, in order: the first few inline, the rest in a list.
+struct Before<'de> {
+    inline: [Option<Field<'de>>; INLINE_FIELDS],
+    len: usize,
+    more: Vec<Field<'de>>,
+    next: usize,
+}
+
+impl<'de> Before<'de> {
+    fn new() -> Self {
+        Self {
+            inline: Default::default(),
+            len: 0,
+            more: Vec::new(),
+            next: 0,
+        }
+    }
+
+    fn push(&mut self, field: Field<'de>) {
+        if self.len < INLINE_FIELDS {
+            self.inline[self.len] = Some(field);
+            self.len += 1;
+        } else {
+            self.more.push(field);
+        }
+    }
+
+    /// Takes the fields out in order.
+    fn pop_front(&mut self) -> Option<Field<'de>> {
+        let i = self.next;
+        self.next += 1;
+        if i < self.len {
+            self.inline[i].take()
+        } else {
+            let i = i - self.len;
+            let field = self.more.get_mut(i).map(|(k, v)| (std::mem::take(k), *v));
+            if field.is_none() {
+                self.next -= 1;
+            }
+            field
+        }
+    }
+}
 
 impl<'de, T: Tagged> serde::de::Visitor<'de> for TaggedVisitor<T> {
     type Value = T;
@@ -382,7 +429,7 @@ impl<'de, T: Tagged> serde::de::Visitor<'de> for TaggedVisitor<T> {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         use serde::de::Error as _;
-        let mut before: Before<'de> = Vec::new();
+        let mut before = Before::new();
         loop {
             let Some(Str(key)) = map.next_key::<Str<'de>>()? else {
                 return Err(A::Error::missing_field(T::TAG));
@@ -396,7 +443,7 @@ impl<'de, T: Tagged> serde::de::Visitor<'de> for TaggedVisitor<T> {
                 return T::decode_known(&tag, Fields::new(before, map));
             }
             let mut json = serde_json::Map::new();
-            for (key, raw) in before {
+            while let Some((key, raw)) = before.pop_front() {
                 let value = serde_json::from_str(raw.get()).map_err(A::Error::custom)?;
                 json.insert(key.into_owned(), value);
             }
@@ -418,7 +465,7 @@ impl<'de, T: Tagged> serde::de::Visitor<'de> for TaggedVisitor<T> {
 /// The fields of an element without its tag, as a map: first those read before the tag (replayed from their
 /// raw text), then the rest straight from the parser.
 pub(crate) struct Fields<'de, A> {
-    before: std::vec::IntoIter<(Cow<'de, str>, &'de serde_json::value::RawValue)>,
+    before: Before<'de>,
     value: Option<&'de serde_json::value::RawValue>,
     rest: A,
 }
@@ -426,7 +473,7 @@ pub(crate) struct Fields<'de, A> {
 impl<'de, A: serde::de::MapAccess<'de>> Fields<'de, A> {
     fn new(before: Before<'de>, rest: A) -> Self {
         Self {
-            before: before.into_iter(),
+            before,
             value: None,
             rest,
         }
@@ -441,7 +488,7 @@ impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Fields<'de
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
         use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
-        match self.before.next() {
+        match self.before.pop_front() {
             Some((key, raw)) => {
                 self.value = Some(raw);
                 match key {

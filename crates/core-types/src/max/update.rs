@@ -1063,6 +1063,13 @@ mod tests {
             r#"{"payload":{"photo_id":"x"},"type":"image"}"#
         )));
         assert!(!agree(&element(r#"{"payload":{}}"#)));
+        // More fields before the tag than are kept inline.
+        assert!(agree(&element(
+            r#"{"payload":{"url":"u","token":"t"},"thumbnail":{"url":"i"},"width":1,"height":2,"duration":3,"a":1,"b":[2],"c":{"d":4},"type":"video"}"#
+        )));
+        assert!(agree(&element(
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":{"i":[8]},"type":"brand_new"}"#
+        )));
     }
 
     #[test]
