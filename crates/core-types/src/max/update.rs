@@ -648,8 +648,8 @@ mod fast {
             // Where the element starts in `body`, known from the first key when it is borrowed from there.
             let mut start = None;
             while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
-                if first {
-                    start = offset_in(self.body, &key);
+                if first && let std::borrow::Cow::Borrowed(key) = key {
+                    start = offset_in(self.body, key);
                 }
                 let bit = match &*key {
                     "update_type" => {
@@ -773,10 +773,7 @@ mod fast {
     }
 
     /// The offset in `body` of `key`, when the parser borrowed it from there (it had no escapes).
-    fn offset_in(body: &[u8], key: &std::borrow::Cow<'_, str>) -> Option<usize> {
-        let std::borrow::Cow::Borrowed(key) = key else {
-            return None;
-        };
+    fn offset_in(body: &[u8], key: &str) -> Option<usize> {
         let offset = (key.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
         (offset + key.len() <= body.len()).then_some(offset)
     }
