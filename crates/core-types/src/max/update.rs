@@ -508,12 +508,17 @@ mod fast {
     pub(super) fn element(json: &str) -> Result<Update, ()> {
         let _mode = crate::raw::InStream::enter();
         let mut de = serde_json::Deserializer::from_str(json);
+        let mut out = Vec::with_capacity(1);
         let seed = ElementSeed {
             body: json.as_bytes(),
+            out: &mut out,
         };
-        let update = serde::de::DeserializeSeed::deserialize(seed, &mut de).map_err(drop)?;
+        serde::de::DeserializeSeed::deserialize(seed, &mut de).map_err(drop)?;
         de.end().map_err(drop)?;
-        Ok(update)
+        match out.pop() {
+            Some(Ok(update)) => Ok(update),
+            _ => Err(()),
+        }
     }
 
     /// Decodes the envelope from `body`, the text the deserialiser reads.
@@ -580,23 +585,33 @@ mod fast {
             // one several times, so start from the body's size (MAX updates are rarely under 500 bytes).
             let mut out = Vec::with_capacity(self.capacity);
             let body = self.body;
-            while let Some(update) = seq.next_element_seed(ElementSeed { body })? {
-                out.push(Ok(update));
-            }
+            // Each element is pushed where it is built: a 1 kB update is not moved through the parser's
+            // return values.
+            while seq
+                .next_element_seed(ElementSeed {
+                    body,
+                    out: &mut out,
+                })?
+                .is_some()
+            {}
             Ok(out)
         }
     }
 
     /// One update; `body` is the text the deserialiser reads (to re-read an unknown kind whose tag came last).
-    struct ElementSeed<'de> {
+    struct ElementSeed<'de, 'a> {
         body: &'de [u8],
+        out: &'a mut Vec<Result<Update, MalformedUpdate>>,
     }
 
-    impl<'de> serde::de::DeserializeSeed<'de> for ElementSeed<'de> {
-        type Value = Update;
+    impl<'de> serde::de::DeserializeSeed<'de> for ElementSeed<'de, '_> {
+        type Value = ();
 
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Update, D::Error> {
-            d.deserialize_map(ElementVisitor { body: self.body })
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(ElementVisitor {
+                body: self.body,
+                out: self.out,
+            })
         }
     }
 
@@ -629,18 +644,19 @@ mod fast {
         start_payload: Option<String>,
     }
 
-    struct ElementVisitor<'de> {
+    struct ElementVisitor<'de, 'a> {
         body: &'de [u8],
+        out: &'a mut Vec<Result<Update, MalformedUpdate>>,
     }
 
-    impl<'de> Visitor<'de> for ElementVisitor<'de> {
-        type Value = Update;
+    impl<'de> Visitor<'de> for ElementVisitor<'de, '_> {
+        type Value = ();
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an update object")
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Update, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             let mut u = AnyUpdate::default();
             let mut tag: Option<std::borrow::Cow<'de, str>> = None;
             let mut seen = 0u32;
@@ -659,14 +675,17 @@ mod fast {
                         let Str(t) = map.next_value::<Str<'de>>()?;
                         if !Update::is_known(&t) {
                             if first {
-                                return unknown(t, map);
+                                self.out.push(Ok(unknown(t, map)?));
+                                return Ok(());
                             }
                             // The fields before were read as a known kind's: read the element again.
                             while map.next_key::<IgnoredAny>()?.is_some() {
                                 map.next_value::<IgnoredAny>()?;
                             }
-                            return reread_unknown(self.body, start)
-                                .ok_or_else(|| A::Error::custom("unknown kind not re-read"));
+                            let update = reread_unknown(self.body, start)
+                                .ok_or_else(|| A::Error::custom("unknown kind not re-read"))?;
+                            self.out.push(Ok(update));
+                            return Ok(());
                         }
                         tag = Some(t);
                         first = false;
@@ -767,8 +786,11 @@ mod fast {
             let Some(tag) = tag else {
                 return Err(A::Error::missing_field("update_type"));
             };
-            u.into_update(&tag)
-                .ok_or_else(|| A::Error::custom("not this kind's fields"))
+            let update = u
+                .into_update(&tag)
+                .ok_or_else(|| A::Error::custom("not this kind's fields"))?;
+            self.out.push(Ok(update));
+            Ok(())
         }
     }
 
