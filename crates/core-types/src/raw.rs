@@ -1,9 +1,15 @@
 //! Tagged JSON enums that stay fast and keep what they do not understand.
 //!
 //! serde's internally tagged enums buffer every element into an intermediate tree before decoding it, which
-//! costs as much as decoding into `serde_json::Value` and loses the JSON path of errors. Here an element is first
-//! captured as raw text, its tag is read by a scan that allocates nothing, and the text is then decoded straight
-//! into the matching struct. An unknown tag keeps the element as JSON.
+//! costs as much as decoding into `serde_json::Value` and loses the JSON path of errors. Here an element is
+//! decoded one of two ways; both keep an unknown tag's element as JSON:
+//!
+//! * buffered (the `Deserialize` impls, and every error report): the element is captured as raw text, its tag
+//!   is read by a scan that allocates nothing, and the text is then decoded straight into the matching struct,
+//!   so an error names the kind and the path inside the element;
+//! * in-stream (inside `UpdateBatch::from_slice`, see [`InStream`]): one pass, the fields read before the tag
+//!   kept as borrowed slices and replayed into the struct the tag names. It never reports an error itself: any
+//!   failure sends the batch back to the buffered way.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -263,6 +269,267 @@ pub(crate) fn decode_element<T: serde::de::DeserializeOwned>(json: &str) -> Resu
     })
 }
 
+// ---- In-stream decoding ----------------------------------------------------------------------------------
+//
+// `UpdateBatch::from_slice` first decodes a body in one pass over the text: no element is captured as raw text
+// and scanned again for its tag. While it runs, the tagged enums' `Deserialize` read their fields straight from
+// the parser ([`TaggedVisitor`]); fields that come before the tag (MAX sends the tag last) are kept as borrowed
+// raw slices and replayed once the tag says which struct they belong to. Any error abandons that pass and the
+// batch is decoded again the buffered way, which reports each malformed element with its path: the in-stream
+// pass only has to agree with the buffered one where both succeed.
+
+thread_local! {
+    static IN_STREAM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the tagged enums decode in-stream on this thread (only inside [`InStream`]).
+pub(crate) fn in_stream() -> bool {
+    IN_STREAM.with(std::cell::Cell::get)
+}
+
+/// While alive, tagged enums decode in-stream on this thread. Only for deserialisers that read JSON text
+/// through `serde_json` (borrowed raw values must be available).
+pub(crate) struct InStream {
+    before: bool,
+}
+
+impl InStream {
+    /// Switches in-stream decoding on until the guard is dropped.
+    pub(crate) fn enter() -> Self {
+        Self {
+            before: IN_STREAM.with(|f| f.replace(true)),
+        }
+    }
+}
+
+impl Drop for InStream {
+    fn drop(&mut self) {
+        IN_STREAM.with(|f| f.set(self.before));
+    }
+}
+
+/// What [`TaggedVisitor`] needs of a tagged enum (implemented by `tagged_enum!`).
+pub(crate) trait Tagged: Sized {
+    /// The tag field.
+    const TAG: &'static str;
+    /// Whether `tag` names a variant.
+    fn is_known(tag: &str) -> bool;
+    /// Decodes the variant `tag` (known) from the element's other fields.
+    fn decode_known<'de, D: serde::Deserializer<'de>>(
+        tag: &str,
+        fields: D,
+    ) -> Result<Self, D::Error>;
+    /// The fallback variant.
+    fn unknown(json: UnknownJson) -> Self;
+}
+
+/// A map key or a string value, borrowed from the text when it has no escapes.
+pub(crate) struct Str<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Visitor of a `wire_enum!` string: reads it without allocating.
+pub(crate) struct WireStr<T>(pub(crate) std::marker::PhantomData<T>);
+
+impl<'de, T: for<'a> From<&'a str>> serde::de::Visitor<'de> for WireStr<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::from(v))
+    }
+}
+
+/// Decodes a tagged enum from a JSON object in one pass (see the section comment).
+pub(crate) struct TaggedVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> TaggedVisitor<T> {
+    pub(crate) fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+/// A field read before the tag: key and raw value.
+type Field<'de> = (Cow<'de, str>, &'de serde_json::value::RawValue);
+
+/// How many fields before the tag are kept without allocating (buttons and markup have up to five).
+const INLINE_FIELDS: usize = 6;
+
+/// The fields read before the tag, in order: the first few inline, the rest in a list.
+struct Before<'de> {
+    inline: [Option<Field<'de>>; INLINE_FIELDS],
+    len: usize,
+    more: Vec<Field<'de>>,
+    next: usize,
+}
+
+impl<'de> Before<'de> {
+    fn new() -> Self {
+        Self {
+            inline: Default::default(),
+            len: 0,
+            more: Vec::new(),
+            next: 0,
+        }
+    }
+
+    fn push(&mut self, field: Field<'de>) {
+        if self.len < INLINE_FIELDS {
+            self.inline[self.len] = Some(field);
+            self.len += 1;
+        } else {
+            self.more.push(field);
+        }
+    }
+
+    /// Takes the fields out in order.
+    fn pop_front(&mut self) -> Option<Field<'de>> {
+        let i = self.next;
+        self.next += 1;
+        if i < self.len {
+            self.inline[i].take()
+        } else {
+            let i = i - self.len;
+            let field = self.more.get_mut(i).map(|(k, v)| (std::mem::take(k), *v));
+            if field.is_none() {
+                self.next -= 1;
+            }
+            field
+        }
+    }
+}
+
+impl<'de, T: Tagged> serde::de::Visitor<'de> for TaggedVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object with a `{}` field", T::TAG)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        use serde::de::Error as _;
+        let mut before = Before::new();
+        loop {
+            let Some(Str(key)) = map.next_key::<Str<'de>>()? else {
+                return Err(A::Error::missing_field(T::TAG));
+            };
+            if key != T::TAG {
+                before.push((key, map.next_value()?));
+                continue;
+            }
+            let Str(tag) = map.next_value::<Str<'de>>()?;
+            if T::is_known(&tag) {
+                return T::decode_known(&tag, Fields::new(before, map));
+            }
+            let mut json = serde_json::Map::new();
+            while let Some((key, raw)) = before.pop_front() {
+                let value = serde_json::from_str(raw.get()).map_err(A::Error::custom)?;
+                json.insert(key.into_owned(), value);
+            }
+            json.insert(
+                T::TAG.to_owned(),
+                serde_json::Value::String(tag.into_owned()),
+            );
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value()?;
+                json.insert(key, value);
+            }
+            return Ok(T::unknown(UnknownJson::new(serde_json::Value::Object(
+                json,
+            ))));
+        }
+    }
+}
+
+/// The fields of an element without its tag, as a map: first those read before the tag (replayed from their
+/// raw text), then the rest straight from the parser.
+pub(crate) struct Fields<'de, A> {
+    before: Before<'de>,
+    value: Option<&'de serde_json::value::RawValue>,
+    rest: A,
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> Fields<'de, A> {
+    fn new(before: Before<'de>, rest: A) -> Self {
+        Self {
+            before,
+            value: None,
+            rest,
+        }
+    }
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Fields<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+        match self.before.pop_front() {
+            Some((key, raw)) => {
+                self.value = Some(raw);
+                match key {
+                    Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
+                    Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k)),
+                }
+                .map(Some)
+            }
+            None => self.rest.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        use serde::de::Error as _;
+        match self.value.take() {
+            Some(raw) => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                seed.deserialize(&mut de).map_err(A::Error::custom)
+            }
+            None => self.rest.next_value_seed(seed),
+        }
+    }
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::Deserializer<'de> for Fields<'de, A> {
+    type Error = A::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+        visitor.visit_map(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
 /// Defines a JSON enum tagged by a field (`type`, `update_type`), decoded through [`read_tag`] with an
 /// `Unknown(UnknownJson)` fallback, serialised with the tag.
 macro_rules! tagged_enum {
@@ -311,9 +578,35 @@ macro_rules! tagged_enum {
             }
         }
 
+        impl $crate::raw::Tagged for $name {
+            const TAG: &'static str = $tag;
+
+            fn is_known(tag: &str) -> bool {
+                matches!(tag, $( $wire )|*)
+            }
+
+            fn decode_known<'de, D: serde::Deserializer<'de>>(
+                tag: &str,
+                fields: D,
+            ) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                match tag {
+                    $( $wire => <$ty as serde::Deserialize>::deserialize(fields).map(Self::$variant), )*
+                    other => Err(D::Error::unknown_variant(other, &[])),
+                }
+            }
+
+            fn unknown(json: $crate::raw::UnknownJson) -> Self {
+                Self::Unknown(json)
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use serde::de::Error as _;
+                if $crate::raw::in_stream() {
+                    return deserializer.deserialize_map($crate::raw::TaggedVisitor::<Self>::new());
+                }
                 let raw: Box<serde_json::value::RawValue> = serde::Deserialize::deserialize(deserializer)?;
                 Self::from_json_str(raw.get()).map_err(D::Error::custom)
             }
@@ -379,8 +672,8 @@ macro_rules! wire_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                Ok(Self::from(s.as_ref()))
+                // Borrowed or from the parser's scratch: a known value allocates nothing.
+                d.deserialize_str($crate::raw::WireStr(std::marker::PhantomData))
             }
         }
     };

@@ -455,6 +455,13 @@ impl UpdateBatch {
     }
 
     fn decode_body(body: &[u8], mut json: Option<&mut Vec<String>>) -> Result<Self, DecodeError> {
+        // One pass over the text decodes a good body; the buffered decoder below explains a bad one (and is the
+        // one that can hand out each element's text).
+        if json.is_none()
+            && let Ok(batch) = Self::decode_in_stream(body)
+        {
+            return Ok(batch);
+        }
         // serde_json checks UTF-8 as it reads strings, so a good body costs no extra pass. A body that failed
         // because it is not valid UTF-8 is decoded again from a lossy copy, and an element that held one of the
         // replaced bytes is reported as malformed rather than decoded: one bad string must neither cost its
@@ -466,6 +473,18 @@ impl UpdateBatch {
             }
             result => result,
         }
+    }
+
+    /// Decodes the whole body in one pass (see `crate::raw`'s in-stream section): each element straight into
+    /// its variant, without capturing it as raw text first. Fails on anything the buffered decoder would report
+    /// (and on a few odd shapes it accepts, such as an unknown `update_type` after other fields); the caller
+    /// then decodes the body again with [`UpdateBatch::decode`].
+    fn decode_in_stream(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let _mode = crate::raw::InStream::enter();
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let batch = serde::Deserializer::deserialize_map(&mut de, fast::EnvelopeVisitor { body })?;
+        de.end()?;
+        Ok(batch)
     }
 
     fn decode(
@@ -498,13 +517,492 @@ impl UpdateBatch {
                 if let Some(reason) = invalid.within(text, json) {
                     return Err(malformed(reason));
                 }
-                Update::from_json_str(json).map_err(malformed)
+                // Its neighbours' trouble is not this element's: try it in one pass before the slow way.
+                fast::element(json)
+                    .or_else(|()| Update::from_json_str(json))
+                    .map_err(malformed)
             })
             .collect();
         Ok(Self {
             updates,
             marker: envelope.marker,
         })
+    }
+}
+
+/// The in-stream decoder of a `GET /updates` body.
+mod fast {
+    use std::fmt;
+
+    use serde::de::{Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::*;
+    use crate::raw::{Str, Tagged, UnknownJson};
+
+    /// One element from its JSON text in one pass; `Err` when the buffered decoder must look at it.
+    pub(super) fn element(json: &str) -> Result<Update, ()> {
+        let _mode = crate::raw::InStream::enter();
+        let mut de = serde_json::Deserializer::from_str(json);
+        let mut out = Vec::with_capacity(1);
+        let seed = ElementSeed {
+            body: json.as_bytes(),
+            out: &mut out,
+        };
+        serde::de::DeserializeSeed::deserialize(seed, &mut de).map_err(drop)?;
+        de.end().map_err(drop)?;
+        match out.pop() {
+            Some(Ok(update)) => Ok(update),
+            _ => Err(()),
+        }
+    }
+
+    /// Decodes the envelope from `body`, the text the deserialiser reads.
+    pub(super) struct EnvelopeVisitor<'de> {
+        pub(super) body: &'de [u8],
+    }
+
+    impl<'de> Visitor<'de> for EnvelopeVisitor<'de> {
+        type Value = UpdateBatch;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a `GET /updates` answer")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UpdateBatch, A::Error> {
+            let mut updates = None;
+            let mut marker = None;
+            while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+                match &*key {
+                    "updates" if updates.is_none() => {
+                        let capacity = (self.body.len() / 512).min(1000);
+                        let seed = Updates {
+                            capacity,
+                            body: self.body,
+                        };
+                        updates = Some(map.next_value_seed(seed)?);
+                    }
+                    "marker" if marker.is_none() => marker = Some(map.next_value::<Option<i64>>()?),
+                    "updates" | "marker" => return Err(A::Error::custom("duplicate field")),
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(UpdateBatch {
+                updates: updates.unwrap_or_default(),
+                marker: marker.flatten(),
+            })
+        }
+    }
+
+    struct Updates<'de> {
+        capacity: usize,
+        body: &'de [u8],
+    }
+
+    impl<'de> serde::de::DeserializeSeed<'de> for Updates<'de> {
+        type Value = Vec<Result<Update, MalformedUpdate>>;
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Updates<'de> {
+        type Value = Vec<Result<Update, MalformedUpdate>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of updates")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            // The parser cannot count the elements ahead; growing a list of 1 kB updates from 4 copies each
+            // one several times, so start from the body's size (MAX updates are rarely under 500 bytes).
+            let mut out = Vec::with_capacity(self.capacity);
+            let body = self.body;
+            // Each element is pushed where it is built: a 1 kB update is not moved through the parser's
+            // return values.
+            while seq
+                .next_element_seed(ElementSeed {
+                    body,
+                    out: &mut out,
+                })?
+                .is_some()
+            {}
+            Ok(out)
+        }
+    }
+
+    /// One update; `body` is the text the deserialiser reads (to re-read an unknown kind whose tag came last).
+    struct ElementSeed<'de, 'a> {
+        body: &'de [u8],
+        out: &'a mut Vec<Result<Update, MalformedUpdate>>,
+    }
+
+    impl<'de> serde::de::DeserializeSeed<'de> for ElementSeed<'de, '_> {
+        type Value = ();
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(ElementVisitor {
+                body: self.body,
+                out: self.out,
+            })
+        }
+    }
+
+    /// Every top-level field any update kind has, read in whatever order they come (MAX sends `update_type`
+    /// last); the kind then picks its fields. Fields are read leniently (`null` as absent): a kind that needs
+    /// a field it did not get fails, and the buffered decoder says why.
+    #[derive(Default)]
+    struct AnyUpdate {
+        timestamp: Option<i64>,
+        message: Option<Message>,
+        user_locale: Option<String>,
+        callback: Option<Callback>,
+        message_id: Option<String>,
+        chat_id: Option<ChatId>,
+        user_id: Option<UserId>,
+        user: Option<User>,
+        // `#[serde(default)] bool`: absent is `false`, `null` is an error, so read as `bool`.
+        is_channel: Option<bool>,
+        inviter_id: Option<UserId>,
+        admin_id: Option<UserId>,
+        payload: Option<String>,
+        muted_until: Option<i64>,
+        title: Option<String>,
+        post_id: Option<String>,
+        bot_id: Option<UserId>,
+        is_admin: Option<bool>,
+        permissions: Option<Vec<ChatAdminPermission>>,
+        // Legacy and large: boxed so that every other update does not carry its space around.
+        chat: Option<Box<Chat>>,
+        start_payload: Option<String>,
+    }
+
+    struct ElementVisitor<'de, 'a> {
+        body: &'de [u8],
+        out: &'a mut Vec<Result<Update, MalformedUpdate>>,
+    }
+
+    impl<'de> Visitor<'de> for ElementVisitor<'de, '_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an update object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut u = AnyUpdate::default();
+            let mut tag: Option<std::borrow::Cow<'de, str>> = None;
+            let mut seen = 0u32;
+            let mut first = true;
+            // Where the element starts in `body`, known from the first key when it is borrowed from there.
+            let mut start = None;
+            while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+                if first && let std::borrow::Cow::Borrowed(key) = key {
+                    start = offset_in(self.body, key);
+                }
+                let bit = match &*key {
+                    "update_type" => {
+                        if tag.is_some() {
+                            return Err(A::Error::custom("duplicate tag"));
+                        }
+                        let Str(t) = map.next_value::<Str<'de>>()?;
+                        if !Update::is_known(&t) {
+                            if first {
+                                self.out.push(Ok(unknown(t, map)?));
+                                return Ok(());
+                            }
+                            // The fields before were read as a known kind's: read the element again.
+                            while map.next_key::<IgnoredAny>()?.is_some() {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                            let update = reread_unknown(self.body, start)
+                                .ok_or_else(|| A::Error::custom("unknown kind not re-read"))?;
+                            self.out.push(Ok(update));
+                            return Ok(());
+                        }
+                        tag = Some(t);
+                        first = false;
+                        continue;
+                    }
+                    "timestamp" => {
+                        u.timestamp = map.next_value()?;
+                        0
+                    }
+                    "message" => {
+                        u.message = map.next_value()?;
+                        1
+                    }
+                    "user_locale" => {
+                        u.user_locale = map.next_value()?;
+                        2
+                    }
+                    "callback" => {
+                        u.callback = map.next_value()?;
+                        3
+                    }
+                    "message_id" => {
+                        u.message_id = map.next_value()?;
+                        4
+                    }
+                    "chat_id" => {
+                        u.chat_id = map.next_value()?;
+                        5
+                    }
+                    "user_id" => {
+                        u.user_id = map.next_value()?;
+                        6
+                    }
+                    "user" => {
+                        u.user = map.next_value()?;
+                        7
+                    }
+                    "is_channel" => {
+                        u.is_channel = Some(map.next_value::<bool>()?);
+                        8
+                    }
+                    "inviter_id" => {
+                        u.inviter_id = map.next_value()?;
+                        9
+                    }
+                    "admin_id" => {
+                        u.admin_id = map.next_value()?;
+                        10
+                    }
+                    "payload" => {
+                        u.payload = map.next_value()?;
+                        11
+                    }
+                    "muted_until" => {
+                        u.muted_until = map.next_value()?;
+                        12
+                    }
+                    "title" => {
+                        u.title = map.next_value()?;
+                        13
+                    }
+                    "post_id" => {
+                        u.post_id = map.next_value()?;
+                        14
+                    }
+                    "bot_id" => {
+                        u.bot_id = map.next_value()?;
+                        15
+                    }
+                    "is_admin" => {
+                        u.is_admin = map.next_value()?;
+                        16
+                    }
+                    "permissions" => {
+                        u.permissions = map.next_value()?;
+                        17
+                    }
+                    "chat" => {
+                        u.chat = map.next_value()?;
+                        18
+                    }
+                    "start_payload" => {
+                        u.start_payload = map.next_value()?;
+                        19
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                        first = false;
+                        continue;
+                    }
+                };
+                first = false;
+                if seen & (1 << bit) != 0 {
+                    return Err(A::Error::custom("duplicate field"));
+                }
+                seen |= 1 << bit;
+            }
+            let Some(tag) = tag else {
+                return Err(A::Error::missing_field("update_type"));
+            };
+            let update = u
+                .into_update(&tag)
+                .ok_or_else(|| A::Error::custom("not this kind's fields"))?;
+            self.out.push(Ok(update));
+            Ok(())
+        }
+    }
+
+    /// The offset in `body` of `key`, when the parser borrowed it from there (it had no escapes).
+    fn offset_in(body: &[u8], key: &str) -> Option<usize> {
+        let offset = (key.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+        (offset + key.len() <= body.len()).then_some(offset)
+    }
+
+    /// An unknown kind whose tag came after other fields, read again as JSON from its text in `body`: `start`
+    /// is the offset of its first key (just after `{` and whitespace). `None` if that is not where an object
+    /// starts.
+    fn reread_unknown(body: &[u8], start: Option<usize>) -> Option<Update> {
+        // The key's opening quote, then whitespace, then the object's brace.
+        let quote = start?.checked_sub(1)?;
+        let brace = body[..quote]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())?;
+        if body.get(quote) != Some(&b'"') || body[brace] != b'{' {
+            return None;
+        }
+        let mut values =
+            serde_json::Deserializer::from_slice(&body[brace..]).into_iter::<serde_json::Value>();
+        let value @ serde_json::Value::Object(_) = values.next()?.ok()? else {
+            return None;
+        };
+        Some(Update::Unknown(UnknownJson::new(value)))
+    }
+
+    /// An unknown kind whose tag came first: the rest of the object as JSON.
+    fn unknown<'de, A: MapAccess<'de>>(
+        tag: std::borrow::Cow<'de, str>,
+        mut map: A,
+    ) -> Result<Update, A::Error> {
+        let mut json = serde_json::Map::new();
+        json.insert(
+            "update_type".to_owned(),
+            serde_json::Value::String(tag.into_owned()),
+        );
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value()?;
+            json.insert(key, value);
+        }
+        Ok(Update::Unknown(UnknownJson::new(
+            serde_json::Value::Object(json),
+        )))
+    }
+
+    impl AnyUpdate {
+        /// The update of kind `tag` (known), or `None` when a field it requires is missing.
+        fn into_update(self, tag: &str) -> Option<Update> {
+            let u = self;
+            let timestamp = u.timestamp?;
+            let is_channel = u.is_channel.unwrap_or(false);
+            // Struct literals without `..`: a field added to a kind fails to compile here until it is read.
+            Some(match tag {
+                "message_created" => Update::MessageCreated(MessageCreated {
+                    timestamp,
+                    message: u.message,
+                    user_locale: u.user_locale,
+                }),
+                "message_callback" => Update::MessageCallback(MessageCallback {
+                    timestamp,
+                    callback: u.callback?,
+                    message: u.message,
+                    user_locale: u.user_locale,
+                }),
+                "message_edited" => Update::MessageEdited(MessageEdited {
+                    timestamp,
+                    message: u.message,
+                }),
+                "message_removed" => Update::MessageRemoved(MessageRemoved {
+                    timestamp,
+                    message_id: u.message_id?,
+                    chat_id: u.chat_id?,
+                    user_id: u.user_id?,
+                }),
+                "bot_added" | "bot_removed" => {
+                    let m = ChatMembership {
+                        timestamp,
+                        chat_id: u.chat_id?,
+                        user: u.user?,
+                        is_channel,
+                    };
+                    if tag == "bot_added" {
+                        Update::BotAdded(m)
+                    } else {
+                        Update::BotRemoved(m)
+                    }
+                }
+                "user_added" => Update::UserAdded(UserAdded {
+                    timestamp,
+                    chat_id: u.chat_id?,
+                    user: u.user?,
+                    inviter_id: u.inviter_id,
+                    is_channel,
+                }),
+                "user_removed" => Update::UserRemoved(UserRemoved {
+                    timestamp,
+                    chat_id: u.chat_id?,
+                    user: u.user?,
+                    admin_id: u.admin_id,
+                    is_channel,
+                }),
+                "bot_started" => Update::BotStarted(BotStarted {
+                    timestamp,
+                    chat_id: u.chat_id?,
+                    user: u.user?,
+                    payload: u.payload,
+                    user_locale: u.user_locale,
+                }),
+                "bot_stopped" | "dialog_cleared" | "dialog_removed" | "dialog_unmuted" => {
+                    let e = DialogEvent {
+                        timestamp,
+                        chat_id: u.chat_id?,
+                        user: u.user?,
+                        user_locale: u.user_locale,
+                    };
+                    match tag {
+                        "bot_stopped" => Update::BotStopped(e),
+                        "dialog_cleared" => Update::DialogCleared(e),
+                        "dialog_removed" => Update::DialogRemoved(e),
+                        _ => Update::DialogUnmuted(e),
+                    }
+                }
+                "dialog_muted" => Update::DialogMuted(DialogMuted {
+                    timestamp,
+                    chat_id: u.chat_id?,
+                    user: u.user?,
+                    muted_until: u.muted_until?,
+                    user_locale: u.user_locale,
+                }),
+                "chat_title_changed" => Update::ChatTitleChanged(ChatTitleChanged {
+                    timestamp,
+                    chat_id: u.chat_id?,
+                    user: u.user?,
+                    title: u.title?,
+                }),
+                "comment_created" | "comment_edited" => {
+                    let e = CommentEvent {
+                        timestamp,
+                        message: u.message?,
+                    };
+                    if tag == "comment_created" {
+                        Update::CommentCreated(e)
+                    } else {
+                        Update::CommentEdited(e)
+                    }
+                }
+                "comment_removed" => Update::CommentRemoved(CommentRemoved {
+                    timestamp,
+                    message_id: u.message_id?,
+                    chat_id: u.chat_id?,
+                    user_id: u.user_id?,
+                    post_id: u.post_id?,
+                }),
+                "bot_admin_permissions_changed" => {
+                    Update::BotAdminPermissionsChanged(BotAdminPermissionsChanged {
+                        timestamp,
+                        chat_id: u.chat_id?,
+                        user_id: u.user_id?,
+                        bot_id: u.bot_id?,
+                        is_channel,
+                        is_admin: u.is_admin?,
+                        permissions: u.permissions,
+                    })
+                }
+                "message_chat_created" => Update::MessageChatCreated(MessageChatCreated {
+                    timestamp,
+                    chat: *u.chat?,
+                    message_id: u.message_id?,
+                    start_payload: u.start_payload,
+                }),
+                // A kind added to `Update` but not here: the buffered decoder handles it.
+                _ => return None,
+            })
+        }
     }
 }
 
@@ -544,6 +1042,147 @@ mod tests {
         assert!(bad.error.message().contains("0xff"), "{}", bad.error);
         assert!(bad.raw.contains("\"timestamp\":2"), "{}", bad.raw);
         assert_eq!(batch.updates[2].as_ref().unwrap().timestamp(), 3);
+    }
+
+    const USER: &str = r#"{"user_id":7,"first_name":"Ann","last_name":"","is_bot":false,"last_activity_time":1,"name":"Ann"}"#;
+    const MESSAGE: &str = r#"{"sender":{"user_id":7,"first_name":"Ann","is_bot":false},"recipient":{"chat_id":-5,"chat_type":"chat","post_id":"p"},"timestamp":3,"body":{"mid":"mid.1","seq":116328147937082782,"text":"hi","attachments":[{"callback_id":"cb","payload":{"buttons":[[{"payload":"a","text":"A","intent":"default","type":"callback"},{"type":"link","text":"L","url":"https://x"},{"text":"Pay","amount":1,"type":"pay"}]]},"type":"inline_keyboard"},{"payload":{"photo_id":1,"token":"t","url":"u"},"type":"image"},{"type":"poll","payload":{"q":"?"}},{"latitude":1.5,"longitude":2.5,"type":"location"}],"markup":[{"from":0,"length":2,"type":"strong"},{"type":"link","from":0,"length":1,"url":"https://y"},{"from":1,"length":1,"type":"spoiler"}]},"link":{"type":"forward","message":{"mid":"m2","seq":2,"text":"t"},"sender":{"user_id":8,"first_name":"B","is_bot":false},"chat_id":-9},"stat":{"views":4},"url":"https://max.ru/x"}"#;
+
+    /// The fields of one update of every kind, without `update_type`.
+    fn every_kind() -> Vec<(&'static str, String)> {
+        let cb = format!(
+            r#""callback":{{"timestamp":1,"callback_id":"c","payload":"p","user":{USER}}}"#
+        );
+        let chat = r#""chat":{"chat_id":-1,"type":"chat","status":"active","title":"T","last_event_time":1,"participants_count":2,"is_public":false}"#;
+        vec![
+            ("message_created", format!(r#""message":{MESSAGE},"timestamp":1,"user_locale":"ru""#)),
+            ("message_created", r#""timestamp":1,"message":null"#.to_owned()),
+            ("message_callback", format!(r#"{cb},"message":{MESSAGE},"timestamp":1,"user_locale":"ru""#)),
+            ("message_edited", format!(r#""message":{MESSAGE},"timestamp":1"#)),
+            ("message_removed", r#""message_id":"m","chat_id":1,"user_id":2,"timestamp":1"#.to_owned()),
+            ("bot_added", format!(r#""timestamp":1,"chat_id":-1,"user":{USER},"user_id":7,"is_channel":true"#)),
+            ("bot_removed", format!(r#""timestamp":1,"chat_id":-1,"user":{USER}"#)),
+            ("user_added", format!(r#""timestamp":1,"chat_id":-1,"user":{USER},"inviter_id":3,"user_id":7,"is_channel":false"#)),
+            ("user_removed", format!(r#""timestamp":1,"chat_id":-1,"user":{USER},"admin_id":3,"user_id":7"#)),
+            ("bot_started", format!(r#""timestamp":1,"chat_id":5,"user":{USER},"payload":"ref","user_locale":"ru","user_id":7"#)),
+            ("bot_stopped", format!(r#""chat_id":5,"user":{USER},"timestamp":1,"user_locale":"ru""#)),
+            ("dialog_cleared", format!(r#""chat_id":5,"user":{USER},"timestamp":1"#)),
+            ("dialog_removed", format!(r#""chat_id":5,"user":{USER},"timestamp":1"#)),
+            ("dialog_unmuted", format!(r#""chat_id":5,"user":{USER},"timestamp":1"#)),
+            ("dialog_muted", format!(r#""chat_id":5,"user":{USER},"muted_until":9,"timestamp":1,"user_locale":"ru""#)),
+            ("chat_title_changed", format!(r#""timestamp":1,"chat_id":-1,"user":{USER},"title":"New","user_id":7"#)),
+            ("comment_created", format!(r#""message":{MESSAGE},"timestamp":1"#)),
+            ("comment_edited", format!(r#""message":{MESSAGE},"timestamp":1"#)),
+            ("comment_removed", r#""timestamp":1,"message_id":"m","chat_id":-1,"user_id":2,"post_id":"p""#.to_owned()),
+            ("bot_admin_permissions_changed", r#""timestamp":1,"chat_id":-1,"user_id":2,"bot_id":3,"is_channel":true,"is_admin":true,"permissions":["read_all_messages","write","brand_new_right"]"#.to_owned()),
+            ("message_chat_created", format!(r#""timestamp":1,{chat},"message_id":"m","start_payload":"s""#)),
+            ("message_reaction_added", format!(r#""timestamp":1,"chat_id":-1,"reaction":{{"emoji":"🔥"}},"user":{USER}"#)),
+        ]
+    }
+
+    /// The one-pass decoder agrees with the buffered one wherever it succeeds.
+    fn agree(body: &[u8]) -> bool {
+        let buffered = UpdateBatch::decode(body, &crate::raw::InvalidUtf8::none(), None);
+        match UpdateBatch::decode_in_stream(body) {
+            Ok(fast) => {
+                assert_eq!(
+                    Ok(&fast),
+                    buffered.as_ref(),
+                    "{}",
+                    String::from_utf8_lossy(body)
+                );
+                assert!(!crate::raw::in_stream());
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn batch(elements: &[String]) -> Vec<u8> {
+        format!(r#"{{"updates":[{}],"marker":5}}"#, elements.join(",")).into_bytes()
+    }
+
+    #[test]
+    fn one_pass_decodes_every_kind_like_the_buffered_decoder() {
+        let kinds = every_kind();
+        // MAX's order (tag last) and the tag first, each kind alone and all in one batch.
+        let last: Vec<String> = kinds
+            .iter()
+            .map(|(k, f)| format!(r#"{{{f},"update_type":"{k}"}}"#))
+            .collect();
+        let first: Vec<String> = kinds
+            .iter()
+            .map(|(k, f)| format!(r#"{{"update_type":"{k}",{f}}}"#))
+            .collect();
+        for (i, (kind, _)) in kinds.iter().enumerate() {
+            assert!(agree(&batch(&last[i..=i])), "{kind}");
+            assert!(agree(&batch(&first[i..=i])), "{kind}");
+        }
+        // An unknown kind whose tag comes after other fields is read again from its text, blanks included;
+        // when its first key has an escape its text cannot be found, and the buffered decoder takes over.
+        assert!(agree(&batch(&[
+            r#"  {  "timestamp":1, "reaction":{"emoji":"x"},"update_type":"brand_new","after":[1]}"#.to_owned(),
+            last[0].clone(),
+        ])));
+        assert!(!agree(&batch(&[
+            r#"{"time\u0073tamp":1,"update_type":"brand_new"}"#.to_owned()
+        ])));
+        assert!(agree(&batch(&last)));
+        assert!(agree(&batch(&first)));
+        let known: Vec<String> = last[..last.len() - 1].to_vec();
+        assert!(agree(&batch(&known)));
+        let fast = UpdateBatch::decode_in_stream(&batch(&known)).unwrap();
+        assert_eq!(fast.updates.len(), kinds.len() - 1);
+        assert!(
+            fast.updates
+                .iter()
+                .all(|u| !matches!(u, Ok(Update::Unknown(_))))
+        );
+        // Whitespace, escapes and envelope extras.
+        assert!(agree(
+            br#" { "note" : [1,{"a":2}], "updates" : [ { "timestamp" : 1 , "chat_id":1, "message_id":"m\"1", "user_id":2, "update_\u0074ype" : "message_removed" } ] , "marker" : null } "#
+        ));
+        assert!(agree(br#"{"marker":3}"#));
+        assert!(agree(br#"{"updates":[]}"#));
+    }
+
+    #[test]
+    fn one_pass_leaves_every_doubtful_body_to_the_buffered_decoder() {
+        for body in [
+            &br#"{"updates":[{"update_type":"message_removed","timestamp":"x","message_id":"m","chat_id":1,"user_id":2}]}"#[..],
+            br#"{"updates":[{"timestamp":1,"update_type":"message_removed"}]}"#,
+            br#"{"updates":[{"timestamp":1,"chat_id":1,"user":null,"update_type":"bot_stopped"}]}"#,
+            br#"{"updates":[{"timestamp":1,"chat_id":1,"user_id":2,"is_channel":null,"message_id":"m","update_type":"message_removed"}]}"#,
+            br#"{"updates":[{"timestamp":1,"timestamp":2,"chat_id":1,"user_id":2,"message_id":"m","update_type":"message_removed"}]}"#,
+            br#"{"updates":[{"timestamp":1}]}"#,
+            br#"{"updates":["text"]}"#,
+            br#"{"updates":[{"update_type":5,"timestamp":1}]}"#,
+            br#"{"updates":[],"updates":[]}"#,
+            br#"{"updates":null}"#,
+            br#"{"updates":[]} trailing"#,
+            b"{\"updates\":[{\"update_type\":\"x\xff\"}]}",
+        ] {
+            assert!(!agree(body), "{}", String::from_utf8_lossy(body));
+        }
+        // Nested: an unknown attachment whose tag comes last keeps its JSON in order; a malformed one fails.
+        let element = |attachment: &str| {
+            batch(&[format!(
+                r#"{{"message":{{"recipient":{{"chat_type":"dialog"}},"timestamp":1,"body":{{"mid":"m","seq":1,"attachments":[{attachment}]}}}},"timestamp":1,"update_type":"message_created"}}"#
+            )])
+        };
+        assert!(agree(&element(
+            r#"{"payload":{"b":[1,2]},"z":null,"type":"data"}"#
+        )));
+        assert!(!agree(&element(
+            r#"{"payload":{"photo_id":"x"},"type":"image"}"#
+        )));
+        assert!(!agree(&element(r#"{"payload":{}}"#)));
+        // More fields before the tag than are kept inline.
+        assert!(agree(&element(
+            r#"{"payload":{"url":"u","token":"t"},"thumbnail":{"url":"i"},"width":1,"height":2,"duration":3,"a":1,"b":[2],"c":{"d":4},"type":"video"}"#
+        )));
+        assert!(agree(&element(
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":{"i":[8]},"type":"brand_new"}"#
+        )));
     }
 
     #[test]
