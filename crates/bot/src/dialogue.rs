@@ -353,7 +353,6 @@ impl MemInner {
         ttl: Option<Duration>,
         now: Duration,
     ) -> u64 {
-        let version = self.map.get(key).map_or(1, |e| e.version + 1);
         self.remove(key);
         while self.map.len() >= self.capacity {
             // Expired entries sort first (earliest expiry); otherwise the one closest to expiring goes.
@@ -363,6 +362,9 @@ impl MemInner {
             self.remove(&first);
         }
         self.seq += 1;
+        // The write sequence is the version: never handed out twice, also not after a removal, so a runner that
+        // read an old dialogue cannot compare-and-set over a newer one that happens to count the same.
+        let version = self.seq;
         let expiry = ttl.map_or(Duration::MAX, |t| now.saturating_add(t));
         let order = (expiry, self.seq);
         self.by_expiry.insert((order, *key));
@@ -430,6 +432,13 @@ impl Storage for MemoryStorage {
 
 #[cfg(test)]
 mod tests {
+    /// The in-memory store keeps the contract the external ones are held to.
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn memory_storage_keeps_the_storage_contract() {
+        crate::testing::check_storage_contract(&MemoryStorage::default()).await;
+    }
+
     use super::*;
     use crate::runtime::block_on;
 

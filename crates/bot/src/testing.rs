@@ -384,3 +384,147 @@ fn render(message: &Message) -> String {
     }
     line
 }
+
+/// Checks that `store` keeps the [`Storage`](crate::Storage) contract the runners rely on, panicking with what
+/// broke: a missing dialogue reads as `None`; `set` returns the version `get` then shows; `compare_and_set`
+/// refuses a stale, wrong or absent expectation and hands back what is stored, writes with the right one, removes
+/// with `None`, creates an absent dialogue with `expected == None`; a version is never handed out twice for a key
+/// (not even after a removal, so an old reader cannot overwrite a newer dialogue); `remove` of nothing is fine.
+///
+/// For the authors of a store (it is what `botwire-redis` and `botwire-sqlite` run): call it on an empty store;
+/// it uses the dialogue key (chat 42, user 42) and leaves it removed.
+///
+/// ```
+/// # async fn check() {
+/// botwire_bot::testing::check_storage_contract(&botwire_bot::MemoryStorage::default()).await;
+/// # }
+/// ```
+#[allow(clippy::panic)] // a test helper: a panic is the report
+pub async fn check_storage_contract(store: &dyn crate::Storage) {
+    use crate::DialogueKey;
+    use crate::dialogue::CasOutcome;
+    use botwire_core_types::max::{ChatId, UserId};
+    use serde_json::json;
+
+    let k = DialogueKey {
+        chat_id: ChatId(42),
+        user_id: UserId(42),
+    };
+    let expect = |what: &str, r: Result<CasOutcome, crate::StorageError>| {
+        r.unwrap_or_else(|e| panic!("{what}: {e}"))
+    };
+    assert_eq!(
+        store.get(&k).await.unwrap_or_else(|e| panic!("get: {e}")),
+        None,
+        "a dialogue never written reads as None"
+    );
+    let v1 = store
+        .set(&k, json!({"step": "name"}), None)
+        .await
+        .unwrap_or_else(|e| panic!("set: {e}"));
+    let got = store
+        .get(&k)
+        .await
+        .unwrap_or_else(|e| panic!("get: {e}"))
+        .unwrap_or_else(|| panic!("the dialogue just set is gone"));
+    assert_eq!(
+        (got.value, got.version),
+        (json!({"step": "name"}), v1),
+        "get shows what set wrote, with its version"
+    );
+
+    match expect(
+        "CAS expecting nothing",
+        store
+            .compare_and_set(&k, None, Some(json!("x")), None)
+            .await,
+    ) {
+        CasOutcome::Conflict(Some(current)) => {
+            assert_eq!(current.version, v1, "a conflict hands back what is stored");
+        }
+        other => {
+            panic!("a CAS expecting nothing over a stored dialogue must conflict, got {other:?}")
+        }
+    }
+    let wrong = expect(
+        "CAS with a wrong version",
+        store
+            .compare_and_set(&k, Some(v1.wrapping_add(100)), Some(json!("x")), None)
+            .await,
+    );
+    assert!(
+        matches!(wrong, CasOutcome::Conflict(Some(_))),
+        "a wrong version must conflict, got {wrong:?}"
+    );
+    let v2 = match expect(
+        "CAS with the right version",
+        store
+            .compare_and_set(
+                &k,
+                Some(v1),
+                Some(json!({"step": "age", "name": "Ann"})),
+                None,
+            )
+            .await,
+    ) {
+        CasOutcome::Written(Some(v2)) => v2,
+        other => panic!("the right version must write, got {other:?}"),
+    };
+    assert_ne!(v2, v1, "a write must change the version");
+    let got = store.get(&k).await.unwrap_or_else(|e| panic!("get: {e}"));
+    assert_eq!(
+        got.map(|v| v.value["name"].clone()),
+        Some(json!("Ann")),
+        "the CAS wrote its value"
+    );
+
+    assert_eq!(
+        expect(
+            "CAS removal",
+            store.compare_and_set(&k, Some(v2), None, None).await
+        ),
+        CasOutcome::Written(None),
+        "a CAS with None removes"
+    );
+    assert_eq!(
+        store.get(&k).await.unwrap_or_else(|e| panic!("get: {e}")),
+        None,
+        "removed"
+    );
+    assert_eq!(
+        expect(
+            "CAS on a removed dialogue",
+            store
+                .compare_and_set(&k, Some(v2), Some(json!(1)), None)
+                .await
+        ),
+        CasOutcome::Conflict(None),
+        "a version over nothing stored conflicts with nothing"
+    );
+    let v3 = match expect(
+        "CAS creating",
+        store
+            .compare_and_set(&k, None, Some(json!("again")), None)
+            .await,
+    ) {
+        CasOutcome::Written(Some(v3)) => v3,
+        other => panic!("an absent dialogue must be creatable, got {other:?}"),
+    };
+    assert!(
+        v3 != v1 && v3 != v2,
+        "a version was handed out twice for one key ({v3}): an old reader could overwrite a newer dialogue"
+    );
+    store
+        .remove(&k)
+        .await
+        .unwrap_or_else(|e| panic!("remove: {e}"));
+    assert_eq!(
+        store.get(&k).await.unwrap_or_else(|e| panic!("get: {e}")),
+        None,
+        "removed"
+    );
+    store
+        .remove(&k)
+        .await
+        .unwrap_or_else(|e| panic!("removing nothing: {e}"));
+}

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use botwire_bot::dialogue::CasOutcome;
 use botwire_bot::{
     Action, Context, DialogueKey, Dispatcher, HandlerError, HandlerResult, Outcome, Router,
     Storage, StorageError, filters,
@@ -49,74 +48,7 @@ async fn get_set_remove_and_compare_and_set_keep_the_storage_contract() {
     let store = RedisStorage::connect(&server.url(), "shop_bot")
         .await
         .unwrap();
-    let k = key(42);
-    assert_eq!(store.get(&k).await.unwrap(), None);
-
-    let v1 = store.set(&k, json!({"step": "name"}), None).await.unwrap();
-    let got = store.get(&k).await.unwrap().unwrap();
-    assert_eq!((got.value, got.version), (json!({"step": "name"}), v1));
-
-    // A stale or absent expectation is refused and hands back what is stored.
-    let stale = store
-        .compare_and_set(&k, None, Some(json!("x")), None)
-        .await
-        .unwrap();
-    match stale {
-        CasOutcome::Conflict(Some(current)) => assert_eq!(current.version, v1),
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-    let wrong = store
-        .compare_and_set(&k, Some(v1 + 100), Some(json!("x")), None)
-        .await
-        .unwrap();
-    assert!(matches!(wrong, CasOutcome::Conflict(Some(_))));
-    let CasOutcome::Written(Some(v2)) = store
-        .compare_and_set(
-            &k,
-            Some(v1),
-            Some(json!({"step": "age", "name": "Ann"})),
-            None,
-        )
-        .await
-        .unwrap()
-    else {
-        panic!("the right version must write");
-    };
-    assert!(v2 > v1);
-    assert_eq!(
-        store.get(&k).await.unwrap().unwrap().value["name"],
-        json!("Ann")
-    );
-
-    // CAS removal, then a CAS on an absent key with a version conflicts with nothing stored.
-    assert_eq!(
-        store
-            .compare_and_set(&k, Some(v2), None, None)
-            .await
-            .unwrap(),
-        CasOutcome::Written(None)
-    );
-    assert_eq!(store.get(&k).await.unwrap(), None);
-    assert_eq!(
-        store
-            .compare_and_set(&k, Some(v2), Some(json!(1)), None)
-            .await
-            .unwrap(),
-        CasOutcome::Conflict(None)
-    );
-    // Started again: a new version, never one handed out before (no ABA after a removal).
-    let CasOutcome::Written(Some(v3)) = store
-        .compare_and_set(&k, None, Some(json!("again")), None)
-        .await
-        .unwrap()
-    else {
-        panic!("an absent dialogue must be creatable");
-    };
-    assert!(v3 > v2);
-
-    store.remove(&k).await.unwrap();
-    assert_eq!(store.get(&k).await.unwrap(), None);
-    store.remove(&k).await.unwrap(); // removing nothing is fine
+    botwire_bot::testing::check_storage_contract(&store).await;
 
     // The key layout: the bot's name as a hash tag; the state and its version in one hash.
     store.set(&key(7), json!([1, 2]), None).await.unwrap();

@@ -34,52 +34,7 @@ async fn get_set_remove_and_compare_and_set_keep_the_storage_contract() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bot.db");
     let store = SqliteStorage::open(&path, "shop_bot").unwrap();
-    let k = key(42);
-    assert_eq!(store.get(&k).await.unwrap(), None);
-    let v1 = store.set(&k, json!({"step": "name"}), None).await.unwrap();
-    let got = store.get(&k).await.unwrap().unwrap();
-    assert_eq!((got.value, got.version), (json!({"step": "name"}), v1));
-
-    match store
-        .compare_and_set(&k, None, Some(json!("x")), None)
-        .await
-        .unwrap()
-    {
-        CasOutcome::Conflict(Some(current)) => assert_eq!(current.version, v1),
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-    let CasOutcome::Written(Some(v2)) = store
-        .compare_and_set(&k, Some(v1), Some(json!({"step": "age"})), None)
-        .await
-        .unwrap()
-    else {
-        panic!("the right version must write");
-    };
-    assert!(v2 > v1);
-    assert_eq!(
-        store
-            .compare_and_set(&k, Some(v2), None, None)
-            .await
-            .unwrap(),
-        CasOutcome::Written(None)
-    );
-    assert_eq!(
-        store
-            .compare_and_set(&k, Some(v2), Some(json!(1)), None)
-            .await
-            .unwrap(),
-        CasOutcome::Conflict(None)
-    );
-    let CasOutcome::Written(Some(v3)) = store
-        .compare_and_set(&k, None, Some(json!("again")), None)
-        .await
-        .unwrap()
-    else {
-        panic!("an absent dialogue must be creatable");
-    };
-    assert!(v3 > v2, "a version was reused after a removal");
-    store.remove(&k).await.unwrap();
-    assert_eq!(store.get(&k).await.unwrap(), None);
+    botwire_bot::testing::check_storage_contract(&store).await;
 
     // Another bot in the same file has its own dialogues.
     let other = SqliteStorage::open(&path, "other_bot").unwrap();
