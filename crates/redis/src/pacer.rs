@@ -586,7 +586,9 @@ impl Pacer for RedisPacer {
                 Ok(reserved) => {
                     inner.succeeded();
                     inner.clock.observe(asked, reserved.server_now);
-                    std::thread::sleep(reserved.wait);
+                    if !reserved.wait.is_zero() {
+                        std::thread::sleep(reserved.wait);
+                    }
                     let late = inner.clock.late_by(reserved.at());
                     if late > inner.tolerance() && attempt < MAX_LATE_RETRIES {
                         attempt += 1;
@@ -614,7 +616,10 @@ impl Pacer for RedisPacer {
                 Ok(reserved) => {
                     inner.succeeded();
                     inner.clock.observe(asked, reserved.server_now);
-                    tokio::time::sleep(reserved.wait).await;
+                    // A zero wait must not wait for tokio's next timer tick (up to 1 ms).
+                    if !reserved.wait.is_zero() {
+                        tokio::time::sleep(reserved.wait).await;
+                    }
                     let late = inner.clock.late_by(reserved.at());
                     if late > inner.tolerance() && attempt < MAX_LATE_RETRIES {
                         attempt += 1;
