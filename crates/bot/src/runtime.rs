@@ -541,15 +541,27 @@ impl Engine {
                     {
                         CasOutcome::Written(_) => {}
                         CasOutcome::Conflict(current) if attempt < CAS_ATTEMPTS => {
-                            // The conflict carries the state that won: the next attempt starts from it
-                            // without another read.
                             tracing::debug!(
                                 attempt,
                                 dialogue = %key.storage_key(),
                                 "the dialogue changed concurrently: running the update again on the new state"
                             );
                             attempt += 1;
-                            loaded = current;
+                            if attempt <= 2 {
+                                // The conflict carries the state that won: the second attempt starts from it
+                                // without another read.
+                                loaded = current;
+                            } else {
+                                // Losing again and again to a writer that is faster (two replicas hammering
+                                // one conversation): step aside for a random 0..2^(n-2) ms (at most 32 ms),
+                                // then read what is stored now, so the two stop colliding in lockstep.
+                                let cap = Duration::from_millis(1 << (attempt - 2).min(5));
+                                let wait = botwire_transport::Jitter::from_clock()
+                                    .between(Duration::ZERO, cap);
+                                // Runtime-agnostic: the blocking runner drives this without tokio.
+                                botwire_transport::Timer::real().sleep_async(wait).await;
+                                loaded = self.storage.get(key).await?;
+                            }
                             continue;
                         }
                         CasOutcome::Conflict(_) => {
