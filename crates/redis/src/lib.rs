@@ -42,8 +42,8 @@
 //!
 //! Store round trips per update: one `HMGET` before the handler and, when the handler changed the state,
 //! one `EVALSHA` (compare-and-set) after it; a conflict with another replica costs one more `EVALSHA` per
-//! re-run (the conflict answer carries the winner's state, so no extra read). The webhook adds one
-//! `SET NX PX` per delivery.
+//! re-run (the first re-run starts from the winner's state the conflict answer carries; later ones, after a
+//! short jittered pause, read again with one `HMGET`). The webhook adds one `SET NX PX` per delivery.
 //!
 //! # Degraded mode: Redis down or slow
 //!
