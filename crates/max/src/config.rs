@@ -1,7 +1,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use botwire_transport::Token;
+use botwire_transport::{Redactor, Token, request_secrets};
+use http::HeaderValue;
 
 use crate::Error;
 use crate::chats::ChatDirectory;
@@ -31,6 +32,11 @@ pub const BASE_URL_ENV: &str = "MAX_BASE_URL";
 pub struct Config {
     base_url: String,
     token: Token,
+    /// The `Authorization` value, worked out once: `None` when the token cannot be a header value (every
+    /// request then fails before it is sent, saying so).
+    auth: Option<HeaderValue>,
+    /// The secrets of every request built from this configuration (the token), worked out once.
+    redactor: Redactor,
     chats: Arc<ChatDirectory>,
 }
 
@@ -46,9 +52,26 @@ impl fmt::Debug for Config {
 impl Config {
     /// A config for the production API with this bot token.
     pub fn new(token: impl Into<Token>) -> Self {
+        let token = token.into();
+        let auth = HeaderValue::from_str(token.expose()).ok().map(|mut value| {
+            value.set_sensitive(true);
+            value
+        });
+        // The secrets `request_secrets` finds in a request that carries this header: the same scrubbing as a
+        // request scanned one by one, done once.
+        let redactor = match &auth {
+            Some(value) => http::Request::builder()
+                .header(http::header::AUTHORIZATION, value.clone())
+                .body(())
+                .map(|request| request_secrets(&request))
+                .unwrap_or_else(|_| Redactor::new([token.expose()])),
+            None => Redactor::new([token.expose()]),
+        };
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
-            token: token.into(),
+            token,
+            auth,
+            redactor,
             chats: Arc::default(),
         }
     }
@@ -86,6 +109,17 @@ impl Config {
     /// The bot token.
     pub fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// The `Authorization` header value of every request (sensitive, so never printed by `http`), or `None`
+    /// when the token holds characters a header cannot carry.
+    pub(crate) fn authorization(&self) -> Option<&HeaderValue> {
+        self.auth.as_ref()
+    }
+
+    /// The scrubber for text about requests built from this configuration: it knows the token.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// What the client learned about chats from delivered updates (the chat of each button press, each

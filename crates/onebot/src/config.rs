@@ -1,4 +1,4 @@
-use botwire_transport::Token;
+use botwire_transport::{Redactor, Token};
 
 use crate::Error;
 
@@ -61,18 +61,33 @@ impl Platform {
 /// assert_eq!(cfg.base_url(), "http://127.0.0.1:9000/api/v1");
 /// assert!(!format!("{cfg:?}").contains("api-token"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     base_url: String,
     token: Token,
+    /// The secrets of every request built from this configuration (the token), worked out once.
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token)
+            .finish()
+    }
 }
 
 impl Config {
     /// A config for onebot.tech with this API token.
     pub fn new(token: impl Into<Token>) -> Self {
+        let token: Token = token.into();
+        // What `request_secrets` finds in a request's `api_token` parameter: the token, decoded.
+        let redactor = Redactor::new([token.expose()]);
         Self {
             base_url: Platform::OneBot.base_url().to_owned(),
-            token: token.into(),
+            token,
+            redactor,
         }
     }
 
@@ -115,6 +130,11 @@ impl Config {
     /// The API token.
     pub fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// The scrubber for text about requests built from this configuration: it knows the token.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 }
 

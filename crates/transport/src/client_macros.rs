@@ -67,8 +67,7 @@ macro_rules! api_clients {
                 request: $crate::HttpRequest,
             ) -> Result<$crate::HttpResponse, $crate::TransportError> {
                 let mut request = request;
-                let context = $crate::RequestContext::of_request(&request);
-                context.store(&mut request);
+                let context = $crate::RequestContext::ensure(&mut request);
                 let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
                 let outcome = $crate::trace::Instrument::instrument(
                     self.transport.execute(request),
@@ -90,8 +89,7 @@ macro_rules! api_clients {
                 request: $crate::StreamRequest,
             ) -> Result<$crate::HttpResponse, $crate::TransportError> {
                 let mut request = request;
-                let context = $crate::RequestContext::of_request(&request);
-                context.store(&mut request);
+                let context = $crate::RequestContext::ensure(&mut request);
                 let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
                 let outcome = $crate::trace::Instrument::instrument(
                     self.transport.execute_streamed(request),
@@ -179,8 +177,7 @@ macro_rules! api_clients {
                     request: $crate::HttpRequest,
                 ) -> Result<$crate::HttpResponse, $crate::TransportError> {
                     let mut request = request;
-                    let context = $crate::RequestContext::of_request(&request);
-                    context.store(&mut request);
+                    let context = $crate::RequestContext::ensure(&mut request);
                     let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
                     let outcome = {
                         let _in_span = trace.span().enter();
@@ -201,8 +198,7 @@ macro_rules! api_clients {
                     request: $crate::StreamRequest,
                 ) -> Result<$crate::HttpResponse, $crate::TransportError> {
                     let mut request = request;
-                    let context = $crate::RequestContext::of_request(&request);
-                    context.store(&mut request);
+                    let context = $crate::RequestContext::ensure(&mut request);
                     let trace = $crate::trace::CallTrace::start(env!("CARGO_PKG_NAME"), &request);
                     let outcome = {
                         let _in_span = trace.span().enter();

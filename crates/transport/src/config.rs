@@ -248,7 +248,13 @@ impl RequestOptions {
 
     /// Stores these options in the request.
     pub fn apply<B>(self, request: &mut http::Request<B>) {
-        request.extensions_mut().insert(self);
+        if self == Self::default() {
+            // The defaults are what a request without options has: storing them would only cost every
+            // request an allocation (and every copy of it another).
+            request.extensions_mut().remove::<Self>();
+        } else {
+            request.extensions_mut().insert(self);
+        }
     }
 
     /// The options stored in a request, or the defaults.
@@ -262,15 +268,20 @@ impl RequestOptions {
 
     /// Whether the request may be repeated without changing the outcome.
     pub fn is_idempotent<B>(request: &http::Request<B>) -> bool {
-        Self::of(request).idempotent.unwrap_or_else(|| {
-            matches!(
-                *request.method(),
-                http::Method::GET
-                    | http::Method::HEAD
-                    | http::Method::PUT
-                    | http::Method::DELETE
-                    | http::Method::OPTIONS
-            )
-        })
+        Self::of(request).is_idempotent_for(request.method())
+    }
+
+    /// Whether a request with these options and `method` may be repeated: the explicit
+    /// [`idempotent`](Self::idempotent) setting, else what the method promises (`GET`, `HEAD`, `PUT`, `DELETE`,
+    /// `OPTIONS`).
+    pub fn is_idempotent_for(&self, method: &http::Method) -> bool {
+        self.idempotent.unwrap_or(matches!(
+            *method,
+            http::Method::GET
+                | http::Method::HEAD
+                | http::Method::PUT
+                | http::Method::DELETE
+                | http::Method::OPTIONS
+        ))
     }
 }

@@ -115,22 +115,58 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// The context of `request`: its [secrets](request_secrets) and
-    /// [`RequestOptions::is_idempotent`](crate::RequestOptions::is_idempotent) — or the context a layer above
-    /// already stored in it ([`RequestContext::store`]), so it is worked out once per request.
+    /// The context of `request`: its [secrets](request_secrets) — or those of the context a layer above
+    /// already stored in it ([`RequestContext::store`]), so they are worked out once per request — and
+    /// [`RequestOptions::is_idempotent`](crate::RequestOptions::is_idempotent), read from the request as it is
+    /// now (its options may have changed since a context was stored).
     pub fn of_request<B>(request: &http::Request<B>) -> Self {
-        if let Some(known) = request.extensions().get::<Self>() {
-            return known.clone();
-        }
+        let idempotent = crate::RequestOptions::is_idempotent(request);
+        let redactor = match request.extensions().get::<Self>() {
+            Some(known) => known.redactor.clone(),
+            None => request_secrets(request),
+        };
         Self {
-            redactor: request_secrets(request),
-            idempotent: crate::RequestOptions::is_idempotent(request),
+            redactor,
+            idempotent,
+        }
+    }
+
+    /// A context from what the caller already knows: the request's secrets and whether it may be repeated.
+    ///
+    /// For API crates that build their requests from a configuration whose secrets they worked out once
+    /// (the MAX `Authorization` token): storing `RequestContext::new(config_redactor.clone(), idempotent)` in
+    /// the request at build time spares every later layer the scan of [`of_request`](Self::of_request) (which
+    /// still reads whether the request is idempotent from the request itself). The redactor must cover every
+    /// secret the request carries; when in doubt, use `of_request`.
+    ///
+    /// ```
+    /// use botwire_transport::{Redactor, RequestContext};
+    ///
+    /// let ctx = RequestContext::new(Redactor::new(["s3cr3t"]), true);
+    /// assert!(ctx.is_idempotent());
+    /// assert_eq!(ctx.redactor().scrub("bad s3cr3t"), "bad <redacted>");
+    /// ```
+    pub fn new(redactor: Redactor, idempotent: bool) -> Self {
+        Self {
+            redactor,
+            idempotent,
         }
     }
 
     /// Stores this context in the request, for the layers below (the backend) to reuse.
     pub fn store<B>(&self, request: &mut http::Request<B>) {
         request.extensions_mut().insert(self.clone());
+    }
+
+    /// The context stored in `request` ([`store`](Self::store)), or — when there is none — the one
+    /// [`of_request`](Self::of_request) works out, stored in it on the way: what every entry point (the API
+    /// clients' `execute`) calls, so that the layers below find it.
+    pub fn ensure<B>(request: &mut http::Request<B>) -> Self {
+        let context = Self::of_request(request);
+        if request.extensions().get::<Self>() != Some(&context) {
+            context.store(request);
+        }
+        context
     }
 
     /// The context attached to `response`, or the defaults.
@@ -142,9 +178,12 @@ impl RequestContext {
             .unwrap_or_default()
     }
 
-    /// Stores this context in the response.
+    /// Stores this context in the response (unless the response already carries this very context, as it
+    /// does when the backend attached it: the API clients attach it again for transports that do not).
     pub fn attach<B>(&self, response: &mut http::Response<B>) {
-        response.extensions_mut().insert(self.clone());
+        if response.extensions().get::<Self>() != Some(self) {
+            response.extensions_mut().insert(self.clone());
+        }
     }
 
     /// The scrubber for text about this exchange.

@@ -76,7 +76,11 @@ pub fn build_uri(
         ser.extend_pairs(query);
         // List parameters are comma-separated in one value (`types=a,b`, as the MAX docs write them); a comma is
         // a legal query character, so it stays literal instead of becoming `%2C`.
-        url = ser.finish().replace("%2C", ",");
+        url = ser.finish();
+        if url.contains("%2C") {
+            url = url.replace("%2C", ",");
+        }
     }
-    url.parse()
+    // From the `String` itself: its buffer becomes the URI's bytes, with no copy.
+    http::Uri::try_from(url)
 }
