@@ -46,6 +46,13 @@ impl<T: AsyncTransport> AsyncTransport for ClientTransport<T> {
         self.0.transport().execute(request).await
     }
 
+    async fn execute_ref(
+        &self,
+        request: &botwire_max::HttpRequest,
+    ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
+        self.0.transport().execute_ref(request).await
+    }
+
     // Uploads through a `Context` stream in constant memory, as they do on the client itself.
     async fn execute_streamed(
         &self,
@@ -63,6 +70,13 @@ impl<T: BlockingTransport> BlockingTransport for BlockingClientTransport<T> {
         request: botwire_max::HttpRequest,
     ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
         self.0.transport().execute(request)
+    }
+
+    fn execute_ref(
+        &self,
+        request: &botwire_max::HttpRequest,
+    ) -> Result<botwire_max::HttpResponse, botwire_transport::TransportError> {
+        self.0.transport().execute_ref(request)
     }
 
     fn execute_streamed(

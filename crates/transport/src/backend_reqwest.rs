@@ -105,15 +105,19 @@ impl ReqwestTransport {
 
 impl ReqwestTransport {
     /// One exchange with any body reqwest can send; `failure` is where a streamed body records why it stopped.
+    ///
+    /// `context` and `options` are the request's ([`RequestContext::of_request`], [`RequestOptions::of`]), read
+    /// by the caller: a borrowed request ([`execute_ref`](AsyncTransport::execute_ref)) is sent as a view
+    /// without them.
     async fn run<B: Into<reqwest::Body>>(
         &self,
         request: http::Request<B>,
+        context: RequestContext,
+        options: RequestOptions,
         failure: Option<&BodyFailure>,
     ) -> Result<HttpResponse, TransportError> {
-        let context = RequestContext::of_request(&request);
         // A cheap clone (shared bytes): the query is only read to scrub an error.
         let uri = request.uri().clone();
-        let options = RequestOptions::of(&request);
         let mut req = reqwest::Request::try_from(request).map_err(|e| {
             context.error(TransportError::invalid_request(
                 scrubber(&context, &uri).scrub(&e.without_url().to_string()),
@@ -167,7 +171,19 @@ impl ReqwestTransport {
 #[async_trait::async_trait]
 impl AsyncTransport for ReqwestTransport {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.run(request, None).await
+        let context = RequestContext::of_request(&request);
+        let options = RequestOptions::of(&request);
+        self.run(request, context, options, None).await
+    }
+
+    /// Sends a view of the borrowed request — its method, URI and headers, and a copy of the body (reqwest owns
+    /// what it sends) — without copying its extensions.
+    async fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let context = RequestContext::of_request(request);
+        let options = RequestOptions::of(request);
+        let body = reqwest::Body::from(request.body().clone());
+        self.run(crate::view(request, body), context, options, None)
+            .await
     }
 
     /// Streams the body with its length as `Content-Length`, read in [`CHUNK_SIZE`] pieces on tokio's
@@ -186,7 +202,9 @@ impl AsyncTransport for ReqwestTransport {
         );
         let stream = ChunkedBody::new(reader, body.len());
         let request = http::Request::from_parts(parts, reqwest::Body::wrap(stream));
-        self.run(request, Some(&failure)).await
+        let context = RequestContext::of_request(&request);
+        let options = RequestOptions::of(&request);
+        self.run(request, context, options, Some(&failure)).await
     }
 }
 

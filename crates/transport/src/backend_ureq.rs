@@ -132,18 +132,22 @@ impl UreqTransport {
 
 impl UreqTransport {
     /// One exchange with any body ureq can send; `failure` is where a streamed body records why it stopped.
+    ///
+    /// `context` and `options` are the request's ([`RequestContext::of_request`], [`RequestOptions::of`]), read
+    /// by the caller: a borrowed request ([`execute_ref`](BlockingTransport::execute_ref)) is sent as a view
+    /// without them.
     fn run(
         &self,
         request: http::Request<impl ureq::AsSendBody>,
+        context: RequestContext,
+        options: RequestOptions,
         failure: Option<&BodyFailure>,
     ) -> Result<HttpResponse, TransportError> {
         if let Some(why) = &self.unusable_proxy {
             return Err(TransportError::invalid_request(why.clone()));
         }
-        let context = RequestContext::of_request(&request);
         // A cheap clone (shared bytes): the query is only read to scrub an error.
         let uri = request.uri().clone();
-        let options = RequestOptions::of(&request);
         let request = match options.get_timeout() {
             Some(timeout) => self
                 .agent
@@ -191,7 +195,22 @@ impl UreqTransport {
 
 impl BlockingTransport for UreqTransport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.run(request, None)
+        let context = RequestContext::of_request(&request);
+        let options = RequestOptions::of(&request);
+        self.run(request, context, options, None)
+    }
+
+    /// Sends a view of the borrowed request — its method, URI and headers, the body as a slice — without
+    /// copying its body or its extensions.
+    fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let context = RequestContext::of_request(request);
+        let options = RequestOptions::of(request);
+        self.run(
+            crate::view(request, request.body().as_slice()),
+            context,
+            options,
+            None,
+        )
     }
 
     /// Streams the body from its sources with its length as `Content-Length`: memory stays at ureq's buffers
@@ -205,7 +224,10 @@ impl BlockingTransport for UreqTransport {
             http::HeaderValue::from(body.len()),
         );
         let body = ureq::SendBody::from_owned_reader(reader);
-        self.run(http::Request::from_parts(parts, body), Some(&failure))
+        let request = http::Request::from_parts(parts, body);
+        let context = RequestContext::of_request(&request);
+        let options = RequestOptions::of(&request);
+        self.run(request, context, options, Some(&failure))
     }
 }
 

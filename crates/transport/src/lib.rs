@@ -110,6 +110,16 @@ pub trait BlockingTransport: Send + Sync {
     /// Executes one HTTP exchange.
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 
+    /// Executes one HTTP exchange of a request the caller keeps — the [`Retry`] layer, which may have to send
+    /// it again.
+    ///
+    /// The default clones the request into [`execute`](Self::execute). The backends send a view of it instead
+    /// (its method, URI and headers, the body borrowed), and the [`Throttle`] layer forwards it, so that keeping
+    /// a request for a retry costs no copy of its body or extensions.
+    fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.execute(request.clone())
+    }
+
     /// Executes one HTTP exchange whose body is read from its sources while it is sent (uploads), with the
     /// body's length as `Content-Length`.
     ///
@@ -130,6 +140,13 @@ pub trait AsyncTransport: Send + Sync {
     /// Executes one HTTP exchange.
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 
+    /// Executes one HTTP exchange of a request the caller keeps — the [`Retry`] layer, which may have to send
+    /// it again — exactly as [`BlockingTransport::execute_ref`]: the default clones the request into
+    /// [`execute`](Self::execute); the reqwest backend sends a view of it and [`Throttle`] forwards it.
+    async fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.execute(request.clone()).await
+    }
+
     /// Executes one HTTP exchange whose body is read from its sources while it is sent (uploads), with the
     /// body's length as `Content-Length`.
     ///
@@ -145,6 +162,18 @@ pub trait AsyncTransport: Send + Sync {
         self.execute(HttpRequest::from_parts(parts, body.into_bytes()?))
             .await
     }
+}
+
+/// The request a backend sends for a borrowed one: method, URI, version and headers (cheap: shared bytes), with
+/// `body`, and no extensions (the caller read what it needs from them).
+#[cfg(any(feature = "ureq", feature = "reqwest"))]
+pub(crate) fn view<B>(request: &HttpRequest, body: B) -> http::Request<B> {
+    let mut view = http::Request::new(body);
+    *view.method_mut() = request.method().clone();
+    *view.uri_mut() = request.uri().clone();
+    *view.version_mut() = request.version();
+    *view.headers_mut() = request.headers().clone();
+    view
 }
 
 impl<F> BlockingTransport for F
@@ -172,6 +201,10 @@ impl<T: BlockingTransport + ?Sized> BlockingTransport for Arc<T> {
         (**self).execute(request)
     }
 
+    fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).execute_ref(request)
+    }
+
     fn execute_streamed(&self, request: StreamRequest) -> Result<HttpResponse, TransportError> {
         (**self).execute_streamed(request)
     }
@@ -181,6 +214,10 @@ impl<T: BlockingTransport + ?Sized> BlockingTransport for Arc<T> {
 impl<T: AsyncTransport + ?Sized> AsyncTransport for Arc<T> {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         (**self).execute(request).await
+    }
+
+    async fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).execute_ref(request).await
     }
 
     async fn execute_streamed(

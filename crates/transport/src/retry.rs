@@ -368,7 +368,8 @@ impl<T: BlockingTransport> BlockingTransport for Retry<T> {
                 shared.step(&mut state, &outcome);
                 return shared.finish(&state, outcome);
             } else {
-                self.inner.execute(request.clone())
+                // Kept for the next attempt: the inner transport sends it borrowed (no copy for backends).
+                self.inner.execute_ref(&request)
             };
             match shared.step(&mut state, &outcome) {
                 Step::Done => return shared.finish(&state, outcome),
@@ -411,7 +412,7 @@ impl<T: AsyncTransport> AsyncTransport for Retry<T> {
                 shared.step(&mut state, &outcome);
                 return shared.finish(&state, outcome);
             } else {
-                self.inner.execute(request.clone()).await
+                self.inner.execute_ref(&request).await
             };
             match shared.step(&mut state, &outcome) {
                 Step::Done => return shared.finish(&state, outcome),

@@ -715,7 +715,8 @@ impl Local {
             for (key, _) in keys {
                 if let Some(bucket) = schedule.buckets.get_mut(key) {
                     if sent {
-                        if let Some(slot) = bucket.slots.iter_mut().find(|s| s.id == id) {
+                        // From the newest: a request's answer usually comes back before later ones leave.
+                        if let Some(slot) = bucket.slots.iter_mut().rev().find(|s| s.id == id) {
                             slot.done = Some(now);
                         }
                     } else {
@@ -823,7 +824,9 @@ impl Pacer for LocalPacer {
             keys,
             sent: false,
         };
-        self.local.timer.sleep_async(wait).await;
+        if !wait.is_zero() {
+            self.local.timer.sleep_async(wait).await;
+        }
         reservation.sent = true;
         Self::permit(reservation, wait)
     }
@@ -1018,6 +1021,19 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
         result
     }
 
+    /// Paced as [`execute`](Self::execute), then forwarded borrowed.
+    fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let limits = self.shared.limits_of(request);
+        if limits.is_empty() {
+            return self.inner.execute_ref(request);
+        }
+        let permit = self.shared.pacer.acquire_blocking(limits);
+        crate::trace::throttled(permit.waited());
+        let result = self.inner.execute_ref(request);
+        permit.finish(PaceOutcome::of(&result));
+        result
+    }
+
     /// Forwarded unpaced: streamed bodies are uploads, sent to the upload host the API hands out, which has
     /// no documented rate limit (the API call that asked for the upload URL was paced).
     fn execute_streamed(
@@ -1038,6 +1054,19 @@ impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
         let permit = self.shared.pacer.acquire(limits).await;
         crate::trace::throttled(permit.waited());
         let result = self.inner.execute(request).await;
+        permit.finish(PaceOutcome::of(&result));
+        result
+    }
+
+    /// Paced as [`execute`](AsyncTransport::execute), then forwarded borrowed.
+    async fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let limits = self.shared.limits_of(request);
+        if limits.is_empty() {
+            return self.inner.execute_ref(request).await;
+        }
+        let permit = self.shared.pacer.acquire(limits).await;
+        crate::trace::throttled(permit.waited());
+        let result = self.inner.execute_ref(request).await;
         permit.finish(PaceOutcome::of(&result));
         result
     }
