@@ -612,3 +612,42 @@ both_backends!(
         assert!(run!(client.get_me()).is_ok());
     }
 );
+
+// ------------------------------------------------------------------------------------ borrowed requests
+
+both_backends!(
+    a_borrowed_request_is_sent_whole_with_its_options,
+    MaxSandbox::start,
+    max_fast_blocking,
+    max_fast_async,
+    |sb, transport| {
+        // What the Retry layer does before its last attempt: the backend sends a view of the request it keeps.
+        let backend = transport.inner().inner();
+        let req = max::endpoints::EditMyCommands::new(commands(3))
+            .request(&max_config(&sb))
+            .unwrap();
+        for _ in 0..2 {
+            let resp = run!(backend.execute_ref(&req)).unwrap();
+            assert_eq!(resp.status(), 200);
+            let body: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
+            assert_eq!(body["commands"][2]["name"], "cmd2", "{body}");
+        }
+        // The request is intact after being lent, and still sends by value.
+        assert_eq!(run!(backend.execute(req)).unwrap().status(), 200);
+        assert_eq!(sb.stats().route("PATCH /me/commands"), 3);
+
+        // Its options travel with it: a per-request timeout cuts a slow answer on a borrowed request too.
+        let mut slow = max::endpoints::GetMe.request(&max_config(&sb)).unwrap();
+        RequestOptions::default().timeout(ms(150)).apply(&mut slow);
+        sb.faults().push(Fault::Delay(Duration::from_secs(2)));
+        let err = run!(backend.execute_ref(&slow)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            botwire_transport::TransportErrorKind::Timeout,
+            "{err:?}"
+        );
+        assert_no_leak(&err, sb.token());
+        // Through the whole stack, the kept request is sent borrowed and then by value.
+        assert_eq!(run!(transport.execute_ref(&slow)).unwrap().status(), 200);
+    }
+);
