@@ -16,7 +16,9 @@
 //! * backends: `ureq` (blocking) and `reqwest` (async, on a current-thread tokio runtime; the `N` operations run
 //!   inside one `block_on`);
 //! * clients: `bare` (the floor: bare ureq 3 / reqwest 0.13, plain `serde_json` into the minimal structs of
-//!   [`botwire_benches::floor`]); `botwire` (the client on its default stack, `Retry<Throttle<_>>` with the MAX
+//!   [`botwire_benches::floor`]); `bare-set` (the same code on a ureq agent / reqwest client given the
+//!   settings botwire's transport applies — connect and request timeouts, no redirects — to show what those
+//!   settings cost inside the backend); `botwire` (the client on its default stack, `Retry<Throttle<_>>` with the MAX
 //!   preset, on a clock that never really waits: [`botwire_benches::stack::default_stack`]); `no-layers` (the
 //!   client straight on the backend, to show what the two policy layers cost);
 //! * ops: `GET /me`; `POST /messages` (a short text to one chat); one decoded update, from 100-update
@@ -60,7 +62,7 @@ const WARM_UP_ANSWERS: u64 = 2;
 
 /// The backends, clients and ops of the table, in order.
 const BACKENDS: &[&str] = &["reqwest", "ureq"];
-const CLIENTS: &[&str] = &["bare", "botwire", "no-layers"];
+const CLIENTS: &[&str] = &["bare", "bare-set", "botwire", "no-layers"];
 const OPS: &[(&str, &str)] = &[
     ("me", "GET /me"),
     ("messages", "POST /messages"),
@@ -285,6 +287,7 @@ fn table(results: &[(Case, f64)]) -> String {
         for client in CLIENTS {
             let label = match *client {
                 "bare" => format!("bare {backend} + structs (floor)"),
+                "bare-set" => "  the same, with botwire's timeouts".to_owned(),
                 "botwire" => format!("botwire {backend} (default stack)"),
                 _ => format!("botwire {backend}, no Retry/Throttle"),
             };
@@ -355,6 +358,34 @@ fn bare_agent() -> ureq::Agent {
         .into()
 }
 
+/// Bare ureq with the settings botwire's transport applies (`TransportConfig::default()`): its connect and
+/// per-phase timeouts, no redirects. What the floor costs once it cannot hang forever.
+fn configured_agent() -> ureq::Agent {
+    let config = TransportConfig::default();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(config.get_connect_timeout())
+        .timeout_send_request(config.get_timeout())
+        .timeout_recv_response(config.get_timeout())
+        .timeout_recv_body(config.get_timeout())
+        .build()
+        .into()
+}
+
+/// Bare reqwest with botwire's settings: connect and whole-request timeouts, no redirects.
+fn configured_client() -> reqwest::Client {
+    let config = TransportConfig::default();
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(t) = config.get_connect_timeout() {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = config.get_timeout() {
+        builder = builder.timeout(t);
+    }
+    builder.build().unwrap()
+}
+
 /// Answers per `n` updates (the `updates` and `decode` ops hand out 100 updates per answer).
 fn answers(n: u64) -> u64 {
     n / fixtures::UPDATES_PER_BODY as u64
@@ -393,8 +424,12 @@ fn runner(backend: &str, client: &str, op: &str, base: &str) -> Box<dyn FnMut(u6
                 }
             })
         }
-        ("ureq", "bare", op) => {
-            let agent = bare_agent();
+        ("ureq", bare @ ("bare" | "bare-set"), op) => {
+            let agent = if bare == "bare" {
+                bare_agent()
+            } else {
+                configured_agent()
+            };
             match op {
                 "me" => Box::new(move |n| {
                     for _ in 0..n {
@@ -438,9 +473,13 @@ fn runner(backend: &str, client: &str, op: &str, base: &str) -> Box<dyn FnMut(u6
                 }),
             }
         }
-        ("reqwest", "bare", op) => {
+        ("reqwest", bare @ ("bare" | "bare-set"), op) => {
             let rt = runtime();
-            let http = reqwest::Client::new();
+            let http = if bare == "bare" {
+                reqwest::Client::new()
+            } else {
+                configured_client()
+            };
             match op {
                 "me" => Box::new(move |n| {
                     rt.block_on(async {

@@ -118,11 +118,18 @@ impl ReqwestTransport {
     ) -> Result<HttpResponse, TransportError> {
         // A cheap clone (shared bytes): the query is only read to scrub an error.
         let uri = request.uri().clone();
-        let mut req = reqwest::Request::try_from(request).map_err(|e| {
+        // Built directly rather than through `reqwest::Request::try_from`, which formats the URI with
+        // `Display` before parsing it and carries the request's extensions along (nothing below reads them).
+        let (parts, body) = request.into_parts();
+        let url = reqwest::Url::parse(&uri_text(&parts.uri)).map_err(|e| {
             context.error(TransportError::invalid_request(
-                scrubber(&context, &uri).scrub(&e.without_url().to_string()),
+                scrubber(&context, &uri).scrub(&format!("invalid request URL: {e}")),
             ))
         })?;
+        let mut req = reqwest::Request::new(parts.method, url);
+        *req.headers_mut() = parts.headers;
+        *req.version_mut() = parts.version;
+        *req.body_mut() = Some(body.into());
         if let Some(t) = options.get_timeout() {
             *req.timeout_mut() = Some(t);
         }
@@ -316,6 +323,23 @@ impl http_body::Body for ChunkedBody {
 
 /// `head_arrived`: the failure is in reading the body, so the request was sent and perhaps performed.
 /// The request's secrets plus its whole query string: what error texts are scrubbed of.
+/// The URI as text, for `Url::parse`: its parts copied once, without going through `fmt`.
+fn uri_text(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or_default();
+    let authority = uri.authority().map_or("", http::uri::Authority::as_str);
+    let rest = uri
+        .path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str);
+    let mut text = String::with_capacity(scheme.len() + 3 + authority.len() + rest.len());
+    if !scheme.is_empty() {
+        text.push_str(scheme);
+        text.push_str("://");
+    }
+    text.push_str(authority);
+    text.push_str(rest);
+    text
+}
+
 fn scrubber(context: &RequestContext, uri: &http::Uri) -> Redactor {
     context.redactor().clone().with(uri.query())
 }
