@@ -46,6 +46,35 @@ pub fn path_segment(segment: &str) -> Cow<'_, str> {
     utf8_percent_encode(segment, SEGMENT).into()
 }
 
+/// Appends `text` `application/x-www-form-urlencoded`, as `form_urlencoded` writes it (`*-._` and
+/// alphanumerics as they are, a space as `+`, every other byte `%XX`), except that a comma stays literal: list
+/// parameters are comma-separated in one value (`types=a,b`, as the MAX docs write them), and a comma is a
+/// legal query character. Plain text (digits, names) is copied in one piece.
+fn push_form_encoded(url: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut copied = 0;
+    for (i, &byte) in text.as_bytes().iter().enumerate() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_' | b',') {
+            continue;
+        }
+        // `copied..i` holds plain ASCII bytes only, so both ends are character boundaries.
+        if copied < i {
+            url.push_str(&text[copied..i]);
+        }
+        if byte == b' ' {
+            url.push('+');
+        } else {
+            url.push('%');
+            url.push(char::from(HEX[usize::from(byte >> 4)]));
+            url.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        copied = i + 1;
+    }
+    if copied < text.len() {
+        url.push_str(&text[copied..]);
+    }
+}
+
 /// Joins a base URL, a path and query pairs (`application/x-www-form-urlencoded` encoding, commas kept literal)
 /// into a URI.
 ///
@@ -69,18 +98,48 @@ pub fn build_uri(
         url.push('/');
         url.push_str(path.trim_start_matches('/'));
     }
-    if !query.is_empty() {
-        url.push('?');
-        let start = url.len();
-        let mut ser = form_urlencoded::Serializer::for_suffix(url, start);
-        ser.extend_pairs(query);
-        // List parameters are comma-separated in one value (`types=a,b`, as the MAX docs write them); a comma is
-        // a legal query character, so it stays literal instead of becoming `%2C`.
-        url = ser.finish();
-        if url.contains("%2C") {
-            url = url.replace("%2C", ",");
-        }
+    for (i, (name, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        push_form_encoded(&mut url, name);
+        url.push('=');
+        push_form_encoded(&mut url, value);
     }
     // From the `String` itself: its buffer becomes the URI's bytes, with no copy.
     http::Uri::try_from(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_encoded_as_form_urlencoded_writes_them_but_commas() {
+        for text in [
+            "",
+            "123",
+            "-70000000001",
+            "a b&c=d+e",
+            "message_created,bot_started",
+            "literal %2C stays escaped",
+            "привет, мир",
+            "ё😀x",
+            "*-._~!'()/?#[]@$;:",
+            "\u{7f}\u{80}\t\n",
+        ] {
+            let mut ours = String::new();
+            push_form_encoded(&mut ours, text);
+            let theirs: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+            assert_eq!(ours, theirs.replace("%2C", ","), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_uri_joins_base_path_and_query() {
+        let uri = build_uri("http://h:1/api/", "/x", &[("a", "1"), ("b c", "d,e f")]).unwrap();
+        assert_eq!(uri.to_string(), "http://h:1/api/x?a=1&b+c=d,e+f");
+        assert_eq!(
+            build_uri("http://h", "", &[]).unwrap().to_string(),
+            "http://h/"
+        );
+    }
 }
