@@ -610,17 +610,36 @@ impl Bucket {
     }
 }
 
-/// A bucket's address: the limit (0 is the global rate, `i + 1` the rule `i`) and the key within it.
-type BucketKey = (usize, String);
+/// The buckets of one limit (0 is the global rate, `i + 1` the rule `i`), by key: a request's limits are
+/// looked up by `limits[i].key` as they are, with no key tuple built per request.
+type LimitBuckets = rustc_hash::FxHashMap<String, Bucket>;
 
 #[derive(Debug, Default)]
 struct Schedule {
-    buckets: rustc_hash::FxHashMap<BucketKey, Bucket>,
+    /// Indexed by [`PaceLimit::index`], grown on first use.
+    buckets: Vec<LimitBuckets>,
+    /// How many buckets `buckets` holds in all.
+    len: usize,
     next_id: u64,
     /// The size at which idle buckets are pruned next (doubles with the live set, so pruning stays amortised).
     prune_at: usize,
     /// Async callers waiting for a request to complete.
     wakers: Vec<Waker>,
+    /// Blocking callers waiting on `Local::completed`: a completion notifies the condition variable only when
+    /// there is one (std's `notify_all` is a `futex` system call every time).
+    blocked: usize,
+}
+
+impl Schedule {
+    fn bucket(&self, limit: &PaceLimit) -> Option<&Bucket> {
+        self.buckets.get(limit.index)?.get(limit.key.as_str())
+    }
+
+    fn bucket_mut(&mut self, limit: &PaceLimit) -> Option<&mut Bucket> {
+        self.buckets
+            .get_mut(limit.index)?
+            .get_mut(limit.key.as_str())
+    }
 }
 
 #[derive(Debug)]
@@ -646,31 +665,42 @@ impl Local {
     fn try_reserve(
         &self,
         schedule: &mut Schedule,
-        keys: &[(BucketKey, Pace)],
+        limits: &[PaceLimit],
     ) -> Option<(u64, Duration)> {
         let now = self.timer.now();
         let mut at = now;
-        for (key, _) in keys {
-            if let Some(bucket) = schedule.buckets.get(key) {
+        for limit in limits {
+            if let Some(bucket) = schedule.bucket(limit) {
                 at = at.max(bucket.earliest()?);
             }
         }
         let id = schedule.next_id;
         schedule.next_id += 1;
-        if schedule.buckets.len() >= schedule.prune_at.max(PRUNE_FLOOR) {
-            schedule.buckets.retain(|_, bucket| !bucket.idle(now));
-            schedule.prune_at = schedule.buckets.len() * 2;
+        if schedule.len >= schedule.prune_at.max(PRUNE_FLOOR) {
+            for buckets in &mut schedule.buckets {
+                buckets.retain(|_, bucket| !bucket.idle(now));
+            }
+            schedule.len = schedule.buckets.iter().map(LimitBuckets::len).sum();
+            schedule.prune_at = schedule.len * 2;
         }
-        for (key, pace) in keys {
-            match schedule.buckets.get_mut(key) {
+        for limit in limits {
+            let pace = Pace::of(limit);
+            if schedule.buckets.len() <= limit.index {
+                schedule
+                    .buckets
+                    .resize_with(limit.index + 1, LimitBuckets::default);
+            }
+            let buckets = &mut schedule.buckets[limit.index];
+            match buckets.get_mut(limit.key.as_str()) {
                 Some(bucket) => {
-                    bucket.pace = *pace;
+                    bucket.pace = pace;
                     bucket.push(id, at);
                 }
                 None => {
-                    let mut bucket = Bucket::new(*pace);
+                    let mut bucket = Bucket::new(pace);
                     bucket.push(id, at);
-                    schedule.buckets.insert(key.clone(), bucket);
+                    buckets.insert(limit.key.clone(), bucket);
+                    schedule.len += 1;
                 }
             }
         }
@@ -678,21 +708,23 @@ impl Local {
     }
 
     /// Blocks until a departure is reserved.
-    fn reserve_blocking(&self, keys: &[(BucketKey, Pace)]) -> (u64, Duration) {
+    fn reserve_blocking(&self, keys: &[PaceLimit]) -> (u64, Duration) {
         let mut schedule = self.lock();
         loop {
             if let Some(reserved) = self.try_reserve(&mut schedule, keys) {
                 return reserved;
             }
+            schedule.blocked += 1;
             schedule = self
                 .completed
                 .wait(schedule)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            schedule.blocked -= 1;
         }
     }
 
     /// Waits (without blocking the thread) until a departure is reserved.
-    async fn reserve_async(&self, keys: &[(BucketKey, Pace)]) -> (u64, Duration) {
+    async fn reserve_async(&self, keys: &[PaceLimit]) -> (u64, Duration) {
         std::future::poll_fn(|cx| {
             let mut schedule = self.lock();
             match self.try_reserve(&mut schedule, keys) {
@@ -708,12 +740,12 @@ impl Local {
 
     /// Ends a reservation: `sent` records when its answer came back (the start of the bound for the request
     /// `count` places later); a reservation that never left gives its place back.
-    fn finish(&self, id: u64, keys: &[(BucketKey, Pace)], sent: bool) {
-        let wakers = {
+    fn finish(&self, id: u64, keys: &[PaceLimit], sent: bool) {
+        let (wakers, blocked) = {
             let mut schedule = self.lock();
             let now = self.timer.now();
-            for (key, _) in keys {
-                if let Some(bucket) = schedule.buckets.get_mut(key) {
+            for limit in keys {
+                if let Some(bucket) = schedule.bucket_mut(limit) {
                     if sent {
                         // From the newest: a request's answer usually comes back before later ones leave.
                         if let Some(slot) = bucket.slots.iter_mut().rev().find(|s| s.id == id) {
@@ -724,9 +756,11 @@ impl Local {
                     }
                 }
             }
-            std::mem::take(&mut schedule.wakers)
+            (std::mem::take(&mut schedule.wakers), schedule.blocked > 0)
         };
-        self.completed.notify_all();
+        if blocked {
+            self.completed.notify_all();
+        }
         for waker in wakers {
             waker.wake();
         }
@@ -738,7 +772,7 @@ impl Local {
 struct Reservation {
     local: Arc<Local>,
     id: u64,
-    keys: Vec<(BucketKey, Pace)>,
+    keys: Vec<PaceLimit>,
     sent: bool,
 }
 
@@ -746,16 +780,6 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         self.local.finish(self.id, &self.keys, self.sent);
     }
-}
-
-fn bucket_keys(limits: Vec<PaceLimit>) -> Vec<(BucketKey, Pace)> {
-    limits
-        .into_iter()
-        .map(|limit| {
-            let pace = Pace::of(&limit);
-            ((limit.index, limit.key), pace)
-        })
-        .collect()
 }
 
 /// The in-process [`Pacer`]: the schedule behind the default [`Throttle`] (its pacing is described there).
@@ -801,7 +825,7 @@ impl LocalPacer {
 #[async_trait::async_trait]
 impl Pacer for LocalPacer {
     fn acquire_blocking(&self, limits: Vec<PaceLimit>) -> PacePermit {
-        let keys = bucket_keys(limits);
+        let keys = limits;
         let (id, wait) = self.local.reserve_blocking(&keys);
         let mut reservation = Reservation {
             local: self.local.clone(),
@@ -815,7 +839,7 @@ impl Pacer for LocalPacer {
     }
 
     async fn acquire(&self, limits: Vec<PaceLimit>) -> PacePermit {
-        let keys = bucket_keys(limits);
+        let keys = limits;
         let (id, wait) = self.local.reserve_async(&keys).await;
         // From here a dropped future gives the place back (the reservation's drop with `sent == false`).
         let mut reservation = Reservation {
@@ -832,7 +856,7 @@ impl Pacer for LocalPacer {
     }
 
     fn tracked_keys(&self) -> usize {
-        self.local.lock().buckets.len()
+        self.local.lock().len
     }
 }
 
@@ -1458,7 +1482,7 @@ mod tests {
         );
         assert_eq!(throttle.tracked_keys(), 1);
         let schedule = pacer.local.lock();
-        let bucket = &schedule.buckets[&(0, String::new())];
+        let bucket = &schedule.buckets[0][""];
         assert_eq!(
             bucket.slots.len(),
             1,
