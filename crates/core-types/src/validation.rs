@@ -53,8 +53,13 @@ impl ValidationError {
 
     /// Checks that `value` has between `min` and `max` characters (Unicode scalar values).
     pub fn check_chars(field: &str, value: &str, min: usize, max: usize) -> Result<(), Self> {
-        // Count at most max+1 characters: a 4 GB string costs no more than a short one.
-        let n = value.chars().take(max.saturating_add(1)).count();
+        let n = if value.len() <= max {
+            // At most `max` bytes, so at most `max` characters: std's word-at-a-time count, no cap needed.
+            value.chars().count()
+        } else {
+            // Count at most max+1 characters: a 4 GB string costs no more than a short one.
+            value.chars().take(max.saturating_add(1)).count()
+        };
         if n < min || n > max {
             let actual = if n > max {
                 format!("{} characters", value.chars().count())
