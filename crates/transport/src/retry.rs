@@ -157,6 +157,11 @@ struct Shared {
 /// A request whose outcome became unknown on any attempt is reported with [`Delivery::Unknown`] if the retries
 /// end in failure, so the API error's `outcome_unknown()` stays `true` and its message says so.
 ///
+/// Every attempt but the last lends the request to the inner transport
+/// ([`execute_ref`](BlockingTransport::execute_ref)) and keeps it for the next one; the last hands it over. The
+/// backends send a lent request without copying its body or extensions; a transport that does not override
+/// `execute_ref` (a closure) gets a clone.
+///
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};
 /// use botwire_transport::{BlockingTransport, HttpRequest, HttpResponse, Retry, RetryPolicy, Timer, TransportError};
