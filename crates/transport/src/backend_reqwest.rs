@@ -108,13 +108,14 @@ impl ReqwestTransport {
     ///
     /// `context` and `options` are the request's ([`RequestContext::of_request`], [`RequestOptions::of`]), read
     /// by the caller: a borrowed request ([`execute_ref`](AsyncTransport::execute_ref)) is sent as a view
-    /// without them.
+    /// without them. `no_body`: send no body at all ([`sends_no_body`](crate::sends_no_body)).
     async fn run<B: Into<reqwest::Body>>(
         &self,
         request: http::Request<B>,
         context: RequestContext,
         options: RequestOptions,
         failure: Option<&BodyFailure>,
+        no_body: bool,
     ) -> Result<HttpResponse, TransportError> {
         // A cheap clone (shared bytes): the query is only read to scrub an error.
         let uri = request.uri().clone();
@@ -129,7 +130,9 @@ impl ReqwestTransport {
         let mut req = reqwest::Request::new(parts.method, url);
         *req.headers_mut() = parts.headers;
         *req.version_mut() = parts.version;
-        *req.body_mut() = Some(body.into());
+        if !no_body {
+            *req.body_mut() = Some(body.into());
+        }
         if let Some(t) = options.get_timeout() {
             *req.timeout_mut() = Some(t);
         }
@@ -180,7 +183,8 @@ impl AsyncTransport for ReqwestTransport {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(&request);
         let options = RequestOptions::of(&request);
-        self.run(request, context, options, None).await
+        let no_body = crate::sends_no_body(&request);
+        self.run(request, context, options, None, no_body).await
     }
 
     /// Sends a view of the borrowed request — its method, URI and headers, and a copy of the body (reqwest owns
@@ -188,8 +192,13 @@ impl AsyncTransport for ReqwestTransport {
     async fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(request);
         let options = RequestOptions::of(request);
-        let body = reqwest::Body::from(request.body().clone());
-        self.run(crate::view(request, body), context, options, None)
+        let no_body = crate::sends_no_body(request);
+        let body = if no_body {
+            reqwest::Body::default()
+        } else {
+            reqwest::Body::from(request.body().clone())
+        };
+        self.run(crate::view(request, body), context, options, None, no_body)
             .await
     }
 
@@ -211,7 +220,8 @@ impl AsyncTransport for ReqwestTransport {
         let request = http::Request::from_parts(parts, reqwest::Body::wrap(stream));
         let context = RequestContext::of_request(&request);
         let options = RequestOptions::of(&request);
-        self.run(request, context, options, Some(&failure)).await
+        self.run(request, context, options, Some(&failure), false)
+            .await
     }
 }
 

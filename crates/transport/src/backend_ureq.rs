@@ -197,6 +197,10 @@ impl BlockingTransport for UreqTransport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(&request);
         let options = RequestOptions::of(&request);
+        if crate::sends_no_body(&request) {
+            let (parts, _) = request.into_parts();
+            return self.run(http::Request::from_parts(parts, ()), context, options, None);
+        }
         self.run(request, context, options, None)
     }
 
@@ -205,6 +209,9 @@ impl BlockingTransport for UreqTransport {
     fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let context = RequestContext::of_request(request);
         let options = RequestOptions::of(request);
+        if crate::sends_no_body(request) {
+            return self.run(crate::view(request, ()), context, options, None);
+        }
         self.run(
             crate::view(request, request.body().as_slice()),
             context,

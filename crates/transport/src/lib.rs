@@ -176,6 +176,18 @@ pub(crate) fn view<B>(request: &HttpRequest, body: B) -> http::Request<B> {
     view
 }
 
+/// `true` for a request with an empty body whose method carries none (`GET`, `HEAD`, `DELETE`, `OPTIONS`): the
+/// backends send it without a body, as a bare client would — no `Content-Length: 0`, and none of the
+/// bookkeeping a body costs them. An empty `POST`, `PUT` or `PATCH` still says `Content-Length: 0`.
+#[cfg(any(feature = "ureq", feature = "reqwest"))]
+pub(crate) fn sends_no_body(request: &HttpRequest) -> bool {
+    request.body().is_empty()
+        && matches!(
+            *request.method(),
+            http::Method::GET | http::Method::HEAD | http::Method::DELETE | http::Method::OPTIONS
+        )
+}
+
 impl<F> BlockingTransport for F
 where
     F: Fn(HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync,
