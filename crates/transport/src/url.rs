@@ -92,7 +92,9 @@ pub fn build_uri(
     path: &str,
     query: &[(&str, &str)],
 ) -> Result<http::Uri, http::uri::InvalidUri> {
-    let mut url = String::with_capacity(base.len() + path.len() + 16 * query.len());
+    // Room for the pairs as they are (the usual case: ids and names need no escaping), so nothing regrows.
+    let pairs: usize = query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut url = String::with_capacity(base.len() + path.len() + 1 + pairs);
     url.push_str(base.trim_end_matches('/'));
     if !path.is_empty() {
         url.push('/');
