@@ -150,20 +150,27 @@ impl<'a> RequestBuilder<'a> {
             Some((b, ct)) => (b, Some(ct)),
             None => (Vec::new(), None),
         };
-        let mut req = http::Request::builder()
-            .method(self.method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, auth)
-            .header(header::ACCEPT, json());
-        match content_type {
+        // Assembled in place rather than through `http::request::Builder`, which moves the whole head through a
+        // `Result` at every step.
+        let content_type = match content_type {
             // A constant: no copy, no validation.
-            Some("application/json") => req = req.header(header::CONTENT_TYPE, json()),
-            Some(ct) => req = req.header(header::CONTENT_TYPE, ct),
-            None => {}
+            Some("application/json") => Some(json()),
+            Some(ct) => Some(
+                HeaderValue::try_from(ct)
+                    .map_err(|e| Error::Config(format!("cannot build request: {e}")))?,
+            ),
+            None => None,
+        };
+        let mut req = http::Request::new(body);
+        *req.method_mut() = self.method;
+        *req.uri_mut() = uri;
+        let headers = req.headers_mut();
+        headers.reserve(3);
+        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(header::ACCEPT, json());
+        if let Some(ct) = content_type {
+            headers.insert(header::CONTENT_TYPE, ct);
         }
-        let mut req = req
-            .body(body)
-            .map_err(|e| Error::Config(format!("cannot build request: {e}")))?;
         self.options.apply(&mut req);
         // The secrets are the configuration's (the token): the layers below reuse them instead of scanning
         // the request again.

@@ -116,21 +116,19 @@ impl<'a> RequestBuilder<'a> {
             // The InvalidUri message never quotes the URI, so the token cannot leak through it.
             .map_err(|e| Error::Config(format!("invalid base URL: {e}")))?;
         let idempotent = self.options.is_idempotent_for(&self.method);
-        let mut req = http::Request::builder()
-            .method(self.method)
-            .uri(uri)
-            .header(requested_with(), xml_http_request())
-            .header(header::ACCEPT, json());
-        let body = match self.body {
-            Some(b) => {
-                req = req.header(header::CONTENT_TYPE, json());
-                b
-            }
-            None => Vec::new(),
-        };
-        let mut req = req
-            .body(body)
-            .map_err(|e| Error::Config(format!("cannot build request: {e}")))?;
+        // Assembled in place rather than through `http::request::Builder`, which moves the whole head through a
+        // `Result` at every step.
+        let has_body = self.body.is_some();
+        let mut req = http::Request::new(self.body.unwrap_or_default());
+        *req.method_mut() = self.method;
+        *req.uri_mut() = uri;
+        let headers = req.headers_mut();
+        headers.reserve(3);
+        headers.insert(requested_with(), xml_http_request());
+        headers.insert(header::ACCEPT, json());
+        if has_body {
+            headers.insert(header::CONTENT_TYPE, json());
+        }
         self.options.apply(&mut req);
         // The only secret is the configuration's token: the layers below reuse it instead of parsing the
         // query again.

@@ -149,13 +149,14 @@ impl ReqwestTransport {
         {
             return Err(context.error(TransportError::body_too_large(self.max_body_bytes)));
         }
-        let mut builder = http::Response::builder()
-            .status(resp.status())
-            .version(resp.version());
-        if let Some(headers) = builder.headers_mut() {
-            *headers = std::mem::take(resp.headers_mut());
-        }
-        let mut body = Vec::new();
+        let status = resp.status();
+        let version = resp.version();
+        let headers = std::mem::take(resp.headers_mut());
+        // Sized by `Content-Length` when there is one (already checked against the cap): no regrowing.
+        let mut body = Vec::with_capacity(
+            resp.content_length()
+                .map_or(0, |n| usize::try_from(n).unwrap_or(0)),
+        );
         while let Some(chunk) = resp
             .chunk()
             .await
@@ -166,13 +167,10 @@ impl ReqwestTransport {
             }
             body.extend_from_slice(&chunk);
         }
-        let mut response = builder.body(body).map_err(|e| {
-            context.error(TransportError::new(
-                TransportErrorKind::Other,
-                Delivery::Answered,
-                e.to_string(),
-            ))
-        })?;
+        let mut response = http::Response::new(body);
+        *response.status_mut() = status;
+        *response.version_mut() = version;
+        *response.headers_mut() = headers;
         context.attach(&mut response);
         Ok(response)
     }
