@@ -2,11 +2,11 @@
 //! files are included as modules, so this is the code the examples run.
 
 #[allow(dead_code)]
-#[path = "../crates/examples/examples/echo_bot.rs"]
+#[path = "../crates/examples/examples/dispatcher_echo_bot.rs"]
 mod echo_bot;
 
 #[allow(dead_code)]
-#[path = "../crates/examples/examples/keyboard_bot.rs"]
+#[path = "../crates/examples/examples/dispatcher_keyboard_bot.rs"]
 mod keyboard_bot;
 
 #[allow(dead_code)]

@@ -2,7 +2,7 @@
 //! and ignores the rest (unhandled updates are logged by the dispatcher).
 //!
 //! ```text
-//! cargo run -p botwire-examples --example echo_bot
+//! cargo run -p botwire-examples --example dispatcher_echo_bot
 //! ```
 //!
 //! Without `MAX_BOT_TOKEN` it plays a short scripted conversation against the embedded sandbox.

@@ -2,7 +2,7 @@
 //! answer's message) and counts each user's pings; texts are echoed.
 //!
 //! ```text
-//! cargo run -p botwire-examples --example keyboard_bot
+//! cargo run -p botwire-examples --example dispatcher_keyboard_bot
 //! ```
 //!
 //! Without `MAX_BOT_TOKEN` it plays a short scripted conversation against the embedded sandbox.
