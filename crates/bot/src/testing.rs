@@ -528,3 +528,113 @@ pub async fn check_storage_contract(store: &dyn crate::Storage) {
         .await
         .unwrap_or_else(|e| panic!("removing nothing: {e}"));
 }
+
+// ------------------------------------------------------------------- scenarios for dialogue stores
+
+/// A text message from `user` in their dialog with the bot (chat id = user id), numbered `n`: its timestamp,
+/// `seq` and `mid` (`mid.<user>.<n>`). The update a store's scenario tests hand a [`Dispatcher`] directly.
+///
+/// ```
+/// use botwire_core_types::max::Update;
+///
+/// let Update::MessageCreated(created) = botwire_bot::testing::text_update(7, "hi", 1) else {
+///     unreachable!()
+/// };
+/// assert_eq!(created.message.and_then(|m| m.text().map(str::to_owned)).as_deref(), Some("hi"));
+/// ```
+#[allow(clippy::panic)] // a test helper: a panic is the report
+pub fn text_update(user: i64, text: &str, n: usize) -> botwire_core_types::max::Update {
+    serde_json::from_value(serde_json::json!({
+        "update_type": "message_created", "timestamp": n,
+        "message": {
+            "sender": {"user_id": user, "first_name": "U", "is_bot": false},
+            "recipient": {"chat_id": user, "chat_type": "dialog"},
+            "timestamp": n,
+            "body": {"mid": format!("mid.{user}.{n}"), "seq": n, "text": text}
+        }
+    }))
+    .unwrap_or_else(|e| panic!("the text update does not decode: {e}"))
+}
+
+/// The texts of the messages the bot sent among `actions`, in order.
+pub fn sent_texts(actions: &[crate::Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            crate::Action::Send(_, body) => body.text.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The dialogue state of [`order_form`]: which answer the form waits for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum OrderStep {
+    /// Waits for the product.
+    Product,
+    /// Waits for the quantity of `product`.
+    Quantity {
+        /// The product named.
+        product: String,
+    },
+    /// Waits for the address.
+    Address {
+        /// The product named.
+        product: String,
+        /// The quantity given.
+        quantity: u32,
+    },
+}
+
+/// A three-step form kept in the dialogue store: `/order`, then the product, the quantity and the address,
+/// each answer moving [`OrderStep`] on; the last one replies `<quantity> × <product> to <address>: ordered` and
+/// ends the dialogue. What a store must carry across replicas and restarts, one step per update.
+pub fn order_form() -> crate::Router {
+    use crate::{Context, HandlerResult, filters};
+    crate::Router::new()
+        .command("order", |ctx: &Context| -> HandlerResult {
+            ctx.dialogue().set(OrderStep::Product)?;
+            ctx.reply("What would you like?")
+        })
+        .on(
+            filters::text() & !filters::any_command(),
+            |ctx: &Context| -> HandlerResult {
+                let text = ctx.text().unwrap_or_default().to_owned();
+                let dialogue = ctx.dialogue::<OrderStep>();
+                match dialogue.get() {
+                    Some(OrderStep::Product) => {
+                        dialogue.set(OrderStep::Quantity { product: text })?;
+                        ctx.reply("How many?")
+                    }
+                    Some(OrderStep::Quantity { product }) => {
+                        let quantity = text.parse()?;
+                        dialogue.set(OrderStep::Address { product, quantity })?;
+                        ctx.reply("Where to?")
+                    }
+                    Some(OrderStep::Address { product, quantity }) => {
+                        dialogue.reset();
+                        ctx.reply(format!("{quantity} × {product} to {text}: ordered"))
+                    }
+                    None => ctx.reply("Send /order first"),
+                }
+            },
+        )
+}
+
+/// A router that counts each conversation's texts in the dialogue store (`{"count": n}`) and replies
+/// `count <n>`; `runs` counts the handler's runs, re-runs after a compare-and-set conflict included. Concurrent
+/// updates of one conversation must end at `count` = the number of updates: no increment lost.
+pub fn counting_router(runs: Arc<std::sync::atomic::AtomicU32>) -> crate::Router {
+    use crate::{Context, HandlerResult, filters};
+    crate::Router::new().on(filters::text(), move |ctx: &Context| -> HandlerResult {
+        runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let count = ctx
+            .dialogue::<serde_json::Value>()
+            .get()
+            .and_then(|v| v["count"].as_u64())
+            .unwrap_or(0)
+            + 1;
+        ctx.dialogue().set(serde_json::json!({ "count": count }))?;
+        ctx.reply(format!("count {count}"))
+    })
+}

@@ -10,15 +10,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use botwire_bot::{
-    Action, Context, DialogueKey, Dispatcher, HandlerError, HandlerResult, Outcome, Router,
-    Storage, StorageError, filters,
-};
-use botwire_core_types::max::{ChatId, Update, UserId};
+use botwire_bot::testing::{OrderStep, counting_router, order_form, sent_texts, text_update};
+use botwire_bot::{DialogueKey, Dispatcher, HandlerError, Outcome, Router, Storage, StorageError};
+use botwire_core_types::max::{ChatId, UserId};
 use botwire_redis::testing::RedisServer;
 use botwire_redis::{RedisOptions, RedisStorage, StoreError};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Hang guard only.
 const GUARD: Duration = Duration::from_secs(60);
@@ -153,67 +150,6 @@ async fn bad_bot_names_and_unreachable_servers_are_clear_errors() {
 
 // ---- two dispatchers sharing one Redis, as two replicas would ----
 
-fn text(user: i64, text: &str, n: usize) -> Update {
-    serde_json::from_value(json!({
-        "update_type": "message_created", "timestamp": n,
-        "message": {
-            "sender": {"user_id": user, "first_name": "U", "is_bot": false},
-            "recipient": {"chat_id": user, "chat_type": "dialog"},
-            "timestamp": n,
-            "body": {"mid": format!("mid.{user}.{n}"), "seq": n, "text": text}
-        }
-    }))
-    .unwrap()
-}
-
-fn texts(actions: &[Action]) -> Vec<String> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send(_, body) => body.text.clone(),
-            _ => None,
-        })
-        .collect()
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-enum Order {
-    Product,
-    Quantity { product: String },
-    Address { product: String, quantity: u32 },
-}
-
-fn order_form() -> Router {
-    Router::new()
-        .command("order", |ctx: &Context| -> HandlerResult {
-            ctx.dialogue().set(Order::Product)?;
-            ctx.reply("What would you like?")
-        })
-        .on(
-            filters::text() & !filters::any_command(),
-            |ctx: &Context| -> HandlerResult {
-                let text = ctx.text().unwrap_or_default().to_owned();
-                let dialogue = ctx.dialogue::<Order>();
-                match dialogue.get() {
-                    Some(Order::Product) => {
-                        dialogue.set(Order::Quantity { product: text })?;
-                        ctx.reply("How many?")
-                    }
-                    Some(Order::Quantity { product }) => {
-                        let quantity = text.parse()?;
-                        dialogue.set(Order::Address { product, quantity })?;
-                        ctx.reply("Where to?")
-                    }
-                    Some(Order::Address { product, quantity }) => {
-                        dialogue.reset();
-                        ctx.reply(format!("{quantity} × {product} to {text}: ordered"))
-                    }
-                    None => ctx.reply("Send /order first"),
-                }
-            },
-        )
-}
-
 async fn replica(url: &str, router: Router) -> Dispatcher {
     let storage = RedisStorage::connect(url, "fleet_bot").await.unwrap();
     Dispatcher::new(router).storage(storage)
@@ -229,9 +165,11 @@ async fn a_form_continues_when_its_updates_alternate_between_replicas() {
     let steps = ["/order", "tea", "3", "Main street 1"];
     let mut replies = Vec::new();
     for (n, step) in steps.iter().enumerate() {
-        let (outcome, sent) = replicas[n % 2].dispatch_detached(text(5, step, n)).await;
+        let (outcome, sent) = replicas[n % 2]
+            .dispatch_detached(text_update(5, step, n))
+            .await;
         assert_eq!(outcome, Outcome::Handled, "step {step}");
-        replies.extend(texts(&sent));
+        replies.extend(sent_texts(&sent));
     }
     assert_eq!(
         replies,
@@ -246,32 +184,22 @@ async fn a_form_continues_when_its_updates_alternate_between_replicas() {
     let other = RedisStorage::connect(&server.url(), "fleet_bot")
         .await
         .unwrap();
-    let k = DialogueKey::of(&text(5, "x", 0)).unwrap();
+    let k = DialogueKey::of(&text_update(5, "x", 0)).unwrap();
     assert_eq!(other.get(&k).await.unwrap(), None);
-    replicas[1].dispatch_detached(text(5, "/order", 10)).await;
-    replicas[0].dispatch_detached(text(5, "coffee", 11)).await;
-    let mid_form: Order =
+    replicas[1]
+        .dispatch_detached(text_update(5, "/order", 10))
+        .await;
+    replicas[0]
+        .dispatch_detached(text_update(5, "coffee", 11))
+        .await;
+    let mid_form: OrderStep =
         serde_json::from_value(other.get(&k).await.unwrap().unwrap().value).unwrap();
     assert_eq!(
         mid_form,
-        Order::Quantity {
+        OrderStep::Quantity {
             product: "coffee".into()
         }
     );
-}
-
-fn counter(runs: Arc<AtomicU32>) -> Router {
-    Router::new().on(filters::text(), move |ctx: &Context| -> HandlerResult {
-        runs.fetch_add(1, Ordering::SeqCst);
-        let count = ctx
-            .dialogue::<Value>()
-            .get()
-            .and_then(|v| v["count"].as_u64())
-            .unwrap_or(0)
-            + 1;
-        ctx.dialogue().set(json!({ "count": count }))?;
-        ctx.reply(format!("count {count}"))
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -280,8 +208,8 @@ async fn concurrent_updates_of_one_conversation_on_two_replicas_lose_no_incremen
     let server = redis();
     let runs = Arc::new(AtomicU32::new(0));
     let replicas = [
-        Arc::new(replica(&server.url(), counter(runs.clone())).await),
-        Arc::new(replica(&server.url(), counter(runs.clone())).await),
+        Arc::new(replica(&server.url(), counting_router(runs.clone())).await),
+        Arc::new(replica(&server.url(), counting_router(runs.clone())).await),
     ];
     // Each replica works through its share of one user's updates in order (as its per-user lane does) while
     // the other replica does the same: the two write the same dialogue concurrently.
@@ -296,10 +224,10 @@ async fn concurrent_updates_of_one_conversation_on_two_replicas_lose_no_incremen
                 let mut replies = Vec::new();
                 for i in 0..PER_REPLICA {
                     let (outcome, sent) = replica
-                        .dispatch_detached(text(9, "+1", r * PER_REPLICA + i))
+                        .dispatch_detached(text_update(9, "+1", r * PER_REPLICA + i))
                         .await;
                     assert_eq!(outcome, Outcome::Handled);
-                    replies.extend(texts(&sent));
+                    replies.extend(sent_texts(&sent));
                 }
                 replies
             })
@@ -313,7 +241,7 @@ async fn concurrent_updates_of_one_conversation_on_two_replicas_lose_no_incremen
     let store = RedisStorage::connect(&server.url(), "fleet_bot")
         .await
         .unwrap();
-    let k = DialogueKey::of(&text(9, "x", 0)).unwrap();
+    let k = DialogueKey::of(&text_update(9, "x", 0)).unwrap();
     assert_eq!(
         store.get(&k).await.unwrap().unwrap().value["count"],
         json!(total)
@@ -345,7 +273,7 @@ async fn redis_killed_mid_run_fails_updates_to_the_error_hook_and_recovers_after
     )
     .await
     .unwrap();
-    let d = Dispatcher::new(counter(runs.clone()))
+    let d = Dispatcher::new(counting_router(runs.clone()))
         .storage(storage)
         .on_error({
             let errors = errors.clone();
@@ -358,7 +286,7 @@ async fn redis_killed_mid_run_fails_updates_to_the_error_hook_and_recovers_after
             }
         });
     let dispatch = |n: usize| {
-        let update = text(3, "+1", n);
+        let update = text_update(3, "+1", n);
         let d = &d;
         async move {
             tokio::time::timeout(GUARD, d.dispatch_detached(update))
@@ -368,7 +296,7 @@ async fn redis_killed_mid_run_fails_updates_to_the_error_hook_and_recovers_after
     };
     let (outcome, sent) = dispatch(0).await;
     assert_eq!(
-        (outcome, texts(&sent)),
+        (outcome, sent_texts(&sent)),
         (Outcome::Handled, vec!["count 1".to_owned()])
     );
 
@@ -408,9 +336,9 @@ async fn redis_killed_mid_run_fails_updates_to_the_error_hook_and_recovers_after
         n - 10
     );
     // The restarted Redis kept nothing (no persistence): the conversation starts over.
-    assert_eq!(texts(&sent), ["count 1"]);
+    assert_eq!(sent_texts(&sent), ["count 1"]);
     let (_, sent) = dispatch(100).await;
-    assert_eq!(texts(&sent), ["count 2"]);
+    assert_eq!(sent_texts(&sent), ["count 2"]);
 }
 
 #[test]
@@ -465,13 +393,13 @@ async fn a_stalled_redis_times_out_to_the_error_hook_and_the_bot_goes_on_after()
     .await
     .unwrap();
     let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-    let d = Dispatcher::new(counter(Arc::default()))
+    let d = Dispatcher::new(counting_router(Arc::default()))
         .storage(storage)
         .on_error({
             let errors = errors.clone();
             move |_, e| errors.lock().unwrap().push(e.to_string())
         });
-    let (outcome, _) = d.dispatch_detached(text(4, "+1", 0)).await;
+    let (outcome, _) = d.dispatch_detached(text_update(4, "+1", 0)).await;
     assert_eq!(outcome, Outcome::Handled);
 
     // Redis stops answering every client for a while (as a blocked or swapping server would).
@@ -484,7 +412,7 @@ async fn a_stalled_redis_times_out_to_the_error_hook_and_the_bot_goes_on_after()
         .await
         .unwrap();
     let started = Instant::now();
-    let (outcome, sent) = tokio::time::timeout(GUARD, d.dispatch_detached(text(4, "+1", 1)))
+    let (outcome, sent) = tokio::time::timeout(GUARD, d.dispatch_detached(text_update(4, "+1", 1)))
         .await
         .expect("a stalled Redis hung the update");
     let waited = started.elapsed();
@@ -506,9 +434,10 @@ async fn a_stalled_redis_times_out_to_the_error_hook_and_the_bot_goes_on_after()
     let back = Instant::now();
     let mut n = 2;
     let sent = loop {
-        let (outcome, sent) = tokio::time::timeout(GUARD, d.dispatch_detached(text(4, "+1", n)))
-            .await
-            .expect("hung");
+        let (outcome, sent) =
+            tokio::time::timeout(GUARD, d.dispatch_detached(text_update(4, "+1", n)))
+                .await
+                .expect("hung");
         if outcome == Outcome::Handled {
             break sent;
         }
@@ -520,5 +449,5 @@ async fn a_stalled_redis_times_out_to_the_error_hook_and_the_bot_goes_on_after()
         started.elapsed(),
         n - 2
     );
-    assert_eq!(texts(&sent), ["count 2"]);
+    assert_eq!(sent_texts(&sent), ["count 2"]);
 }

@@ -8,13 +8,11 @@ use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
 
 use botwire_bot::dialogue::CasOutcome;
-use botwire_bot::{
-    Action, Context, DialogueKey, Dispatcher, HandlerResult, Outcome, Router, Storage, filters,
-};
-use botwire_core_types::max::{ChatId, Update, UserId};
+use botwire_bot::testing::{counting_router, order_form, sent_texts, text_update};
+use botwire_bot::{DialogueKey, Dispatcher, Outcome, Storage};
+use botwire_core_types::max::{ChatId, UserId};
 use botwire_sqlite::{SqliteError, SqliteStorage};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn key(n: i64) -> DialogueKey {
     DialogueKey {
@@ -150,43 +148,6 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 // ---- dialogues through the dispatcher ----
 
-fn text(user: i64, text: &str, n: usize) -> Update {
-    serde_json::from_value(json!({
-        "update_type": "message_created", "timestamp": n,
-        "message": {
-            "sender": {"user_id": user, "first_name": "U", "is_bot": false},
-            "recipient": {"chat_id": user, "chat_type": "dialog"},
-            "timestamp": n,
-            "body": {"mid": format!("mid.{user}.{n}"), "seq": n, "text": text}
-        }
-    }))
-    .unwrap()
-}
-
-fn texts(actions: &[Action]) -> Vec<String> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send(_, body) => body.text.clone(),
-            _ => None,
-        })
-        .collect()
-}
-
-fn counter(runs: Arc<AtomicU32>) -> Router {
-    Router::new().on(filters::text(), move |ctx: &Context| -> HandlerResult {
-        runs.fetch_add(1, Ordering::SeqCst);
-        let count = ctx
-            .dialogue::<Value>()
-            .get()
-            .and_then(|v| v["count"].as_u64())
-            .unwrap_or(0)
-            + 1;
-        ctx.dialogue().set(json!({ "count": count }))?;
-        ctx.reply(format!("count {count}"))
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_connections_on_one_file_writing_one_dialogue_lose_no_increment() {
     const EACH: usize = 100;
@@ -197,7 +158,7 @@ async fn two_connections_on_one_file_writing_one_dialogue_lose_no_increment() {
     let bots: Vec<_> = (0..2)
         .map(|_| {
             Arc::new(
-                Dispatcher::new(counter(runs.clone()))
+                Dispatcher::new(counting_router(runs.clone()))
                     .storage(SqliteStorage::open(&path, "counter_bot").unwrap()),
             )
         })
@@ -211,7 +172,9 @@ async fn two_connections_on_one_file_writing_one_dialogue_lose_no_increment() {
             tokio::spawn(async move {
                 start.wait().await;
                 for i in 0..EACH {
-                    let (outcome, _) = bot.dispatch_detached(text(9, "+1", b * EACH + i)).await;
+                    let (outcome, _) = bot
+                        .dispatch_detached(text_update(9, "+1", b * EACH + i))
+                        .await;
                     assert_eq!(outcome, Outcome::Handled);
                 }
             })
@@ -224,7 +187,7 @@ async fn two_connections_on_one_file_writing_one_dialogue_lose_no_increment() {
             .unwrap();
     }
     let store = SqliteStorage::open(&path, "counter_bot").unwrap();
-    let k = DialogueKey::of(&text(9, "x", 0)).unwrap();
+    let k = DialogueKey::of(&text_update(9, "x", 0)).unwrap();
     assert_eq!(
         store.get(&k).await.unwrap().unwrap().value["count"],
         json!(2 * EACH)
@@ -236,44 +199,6 @@ async fn two_connections_on_one_file_writing_one_dialogue_lose_no_increment() {
     );
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-enum Order {
-    Product,
-    Quantity { product: String },
-    Address { product: String, quantity: u32 },
-}
-
-fn order_form() -> Router {
-    Router::new()
-        .command("order", |ctx: &Context| -> HandlerResult {
-            ctx.dialogue().set(Order::Product)?;
-            ctx.reply("What would you like?")
-        })
-        .on(
-            filters::text() & !filters::any_command(),
-            |ctx: &Context| -> HandlerResult {
-                let text = ctx.text().unwrap_or_default().to_owned();
-                let dialogue = ctx.dialogue::<Order>();
-                match dialogue.get() {
-                    Some(Order::Product) => {
-                        dialogue.set(Order::Quantity { product: text })?;
-                        ctx.reply("How many?")
-                    }
-                    Some(Order::Quantity { product }) => {
-                        let quantity = text.parse()?;
-                        dialogue.set(Order::Address { product, quantity })?;
-                        ctx.reply("Where to?")
-                    }
-                    Some(Order::Address { product, quantity }) => {
-                        dialogue.reset();
-                        ctx.reply(format!("{quantity} × {product} to {text}: ordered"))
-                    }
-                    None => ctx.reply("Send /order first"),
-                }
-            },
-        )
-}
-
 const CHILD_DB: &str = "BOTWIRE_SQLITE_TEST_CHILD_DB";
 const USER: i64 = 77;
 
@@ -283,9 +208,9 @@ async fn run_steps(path: &std::path::Path, steps: &[(&str, usize)]) -> Vec<Strin
         .dialogue_timeout(Some(Duration::from_secs(3600)));
     let mut replies = Vec::new();
     for (step, n) in steps {
-        let (outcome, sent) = bot.dispatch_detached(text(USER, step, *n)).await;
+        let (outcome, sent) = bot.dispatch_detached(text_update(USER, step, *n)).await;
         assert_eq!(outcome, Outcome::Handled, "{step}");
-        replies.extend(texts(&sent));
+        replies.extend(sent_texts(&sent));
     }
     replies
 }
@@ -327,7 +252,7 @@ async fn a_dialogue_survives_a_restart_of_the_bot_process() {
     let store = SqliteStorage::open(&path, "order_bot").unwrap();
     assert_eq!(
         store
-            .get(&DialogueKey::of(&text(USER, "x", 0)).unwrap())
+            .get(&DialogueKey::of(&text_update(USER, "x", 0)).unwrap())
             .await
             .unwrap(),
         None
