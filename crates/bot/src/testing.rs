@@ -638,3 +638,17 @@ pub fn counting_router(runs: Arc<std::sync::atomic::AtomicU32>) -> crate::Router
         ctx.reply(format!("count {count}"))
     })
 }
+
+/// Runs `future` to completion on this thread exactly as the blocking runner runs its storage calls: no async
+/// runtime, the thread parked until woken. A store that bots on the blocking runner can use must make progress
+/// under it (no reliance on an ambient tokio runtime).
+///
+/// ```
+/// # use botwire_bot::Storage as _;
+/// let store = botwire_bot::MemoryStorage::default();
+/// let key = botwire_bot::DialogueKey { chat_id: 1.into(), user_id: 1.into() };
+/// botwire_bot::testing::block_on(store.set(&key, serde_json::json!(1), None)).unwrap();
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    crate::runtime::block_on(future)
+}

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use botwire_bot::testing::{OrderStep, counting_router, order_form, sent_texts, text_update};
+use botwire_bot::testing::{
+    OrderStep, block_on, counting_router, order_form, sent_texts, text_update,
+};
 use botwire_bot::{DialogueKey, Dispatcher, HandlerError, Outcome, Router, Storage, StorageError};
 use botwire_core_types::max::{ChatId, UserId};
 use botwire_redis::testing::RedisServer;
@@ -360,25 +362,6 @@ fn a_thread_without_a_runtime_can_use_the_store() {
         read.value
     });
     assert_eq!(on_thread.join().unwrap(), json!("from a thread"));
-}
-
-/// A minimal executor like the blocking runner's: polls on this thread, parks until woken.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let mut future = std::pin::pin!(future);
-    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = std::task::Context::from_waker(&waker);
-    loop {
-        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

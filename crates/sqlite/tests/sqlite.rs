@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
 
 use botwire_bot::dialogue::CasOutcome;
-use botwire_bot::testing::{counting_router, order_form, sent_texts, text_update};
+use botwire_bot::testing::{block_on, counting_router, order_form, sent_texts, text_update};
 use botwire_bot::{DialogueKey, Dispatcher, Outcome, Storage};
 use botwire_core_types::max::{ChatId, UserId};
 use botwire_sqlite::{SqliteError, SqliteStorage};
@@ -125,25 +125,6 @@ fn a_thread_without_a_runtime_can_use_the_store() {
         (read.value, read.version),
         (json!("from a thread"), written)
     );
-}
-
-/// A minimal executor like the blocking runner's: polls on this thread, parks until woken.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let mut future = std::pin::pin!(future);
-    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = std::task::Context::from_waker(&waker);
-    loop {
-        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park();
-    }
 }
 
 // ---- dialogues through the dispatcher ----
