@@ -1,6 +1,7 @@
 //! Client-side rate limiting: a transport that delays requests so the server never sees more than its limits.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -708,10 +709,10 @@ impl Local {
     }
 
     /// Blocks until a departure is reserved.
-    fn reserve_blocking(&self, keys: &[PaceLimit]) -> (u64, Duration) {
+    fn reserve_blocking(&self, limits: &[PaceLimit]) -> (u64, Duration) {
         let mut schedule = self.lock();
         loop {
-            if let Some(reserved) = self.try_reserve(&mut schedule, keys) {
+            if let Some(reserved) = self.try_reserve(&mut schedule, limits) {
                 return reserved;
             }
             schedule.blocked += 1;
@@ -724,10 +725,10 @@ impl Local {
     }
 
     /// Waits (without blocking the thread) until a departure is reserved.
-    async fn reserve_async(&self, keys: &[PaceLimit]) -> (u64, Duration) {
+    async fn reserve_async(&self, limits: &[PaceLimit]) -> (u64, Duration) {
         std::future::poll_fn(|cx| {
             let mut schedule = self.lock();
-            match self.try_reserve(&mut schedule, keys) {
+            match self.try_reserve(&mut schedule, limits) {
                 Some(reserved) => Poll::Ready(reserved),
                 None => {
                     schedule.wakers.push(cx.waker().clone());
@@ -740,11 +741,11 @@ impl Local {
 
     /// Ends a reservation: `sent` records when its answer came back (the start of the bound for the request
     /// `count` places later); a reservation that never left gives its place back.
-    fn finish(&self, id: u64, keys: &[PaceLimit], sent: bool) {
+    fn finish(&self, id: u64, limits: &[PaceLimit], sent: bool) {
         let (wakers, blocked) = {
             let mut schedule = self.lock();
             let now = self.timer.now();
-            for limit in keys {
+            for limit in limits {
                 if let Some(bucket) = schedule.bucket_mut(limit) {
                     if sent {
                         // From the newest: a request's answer usually comes back before later ones leave.
@@ -772,13 +773,13 @@ impl Local {
 struct Reservation {
     local: Arc<Local>,
     id: u64,
-    keys: Vec<PaceLimit>,
+    limits: Vec<PaceLimit>,
     sent: bool,
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        self.local.finish(self.id, &self.keys, self.sent);
+        self.local.finish(self.id, &self.limits, self.sent);
     }
 }
 
@@ -825,12 +826,11 @@ impl LocalPacer {
 #[async_trait::async_trait]
 impl Pacer for LocalPacer {
     fn acquire_blocking(&self, limits: Vec<PaceLimit>) -> PacePermit {
-        let keys = limits;
-        let (id, wait) = self.local.reserve_blocking(&keys);
+        let (id, wait) = self.local.reserve_blocking(&limits);
         let mut reservation = Reservation {
             local: self.local.clone(),
             id,
-            keys,
+            limits,
             sent: false,
         };
         self.local.timer.sleep(wait);
@@ -839,13 +839,12 @@ impl Pacer for LocalPacer {
     }
 
     async fn acquire(&self, limits: Vec<PaceLimit>) -> PacePermit {
-        let keys = limits;
-        let (id, wait) = self.local.reserve_async(&keys).await;
+        let (id, wait) = self.local.reserve_async(&limits).await;
         // From here a dropped future gives the place back (the reservation's drop with `sent == false`).
         let mut reservation = Reservation {
             local: self.local.clone(),
             id,
-            keys,
+            limits,
             sent: false,
         };
         if !wait.is_zero() {
@@ -890,6 +889,40 @@ impl Shared {
             window: spec.window,
             gap: spec.gap,
         })
+    }
+
+    /// Sends a request under `limits` (its [`limits_of`](Self::limits_of)) with `send`, once the pacer lets it
+    /// leave, and tells the pacer how it ended; a request under no limit is sent at once. Blocks the thread.
+    fn paced_blocking(
+        &self,
+        limits: Vec<PaceLimit>,
+        send: impl FnOnce() -> Result<HttpResponse, TransportError>,
+    ) -> Result<HttpResponse, TransportError> {
+        if limits.is_empty() {
+            return send();
+        }
+        let permit = self.pacer.acquire_blocking(limits);
+        crate::trace::throttled(permit.waited());
+        let result = send();
+        permit.finish(PaceOutcome::of(&result));
+        result
+    }
+
+    /// [`paced_blocking`](Self::paced_blocking) without blocking: `send` is polled only once the request may
+    /// leave, and dropped unpolled if the wait is cancelled.
+    async fn paced(
+        &self,
+        limits: Vec<PaceLimit>,
+        send: impl Future<Output = Result<HttpResponse, TransportError>>,
+    ) -> Result<HttpResponse, TransportError> {
+        if limits.is_empty() {
+            return send.await;
+        }
+        let permit = self.pacer.acquire(limits).await;
+        crate::trace::throttled(permit.waited());
+        let result = send.await;
+        permit.finish(PaceOutcome::of(&result));
+        result
     }
 
     /// The limits a request falls under.
@@ -1034,28 +1067,18 @@ impl<T> Throttle<T> {
 
 impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let limits = self.shared.limits_of(&request);
-        if limits.is_empty() {
-            return self.inner.execute(request);
-        }
-        let permit = self.shared.pacer.acquire_blocking(limits);
-        crate::trace::throttled(permit.waited());
-        let result = self.inner.execute(request);
-        permit.finish(PaceOutcome::of(&result));
-        result
+        self.shared
+            .paced_blocking(self.shared.limits_of(&request), || {
+                self.inner.execute(request)
+            })
     }
 
     /// Paced as [`execute`](Self::execute), then forwarded borrowed.
     fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let limits = self.shared.limits_of(request);
-        if limits.is_empty() {
-            return self.inner.execute_ref(request);
-        }
-        let permit = self.shared.pacer.acquire_blocking(limits);
-        crate::trace::throttled(permit.waited());
-        let result = self.inner.execute_ref(request);
-        permit.finish(PaceOutcome::of(&result));
-        result
+        self.shared
+            .paced_blocking(self.shared.limits_of(request), || {
+                self.inner.execute_ref(request)
+            })
     }
 
     /// Forwarded unpaced: streamed bodies are uploads, sent to the upload host the API hands out, which has
@@ -1072,27 +1095,15 @@ impl<T: BlockingTransport> BlockingTransport for Throttle<T> {
 impl<T: AsyncTransport> AsyncTransport for Throttle<T> {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let limits = self.shared.limits_of(&request);
-        if limits.is_empty() {
-            return self.inner.execute(request).await;
-        }
-        let permit = self.shared.pacer.acquire(limits).await;
-        crate::trace::throttled(permit.waited());
-        let result = self.inner.execute(request).await;
-        permit.finish(PaceOutcome::of(&result));
-        result
+        self.shared.paced(limits, self.inner.execute(request)).await
     }
 
     /// Paced as [`execute`](AsyncTransport::execute), then forwarded borrowed.
     async fn execute_ref(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let limits = self.shared.limits_of(request);
-        if limits.is_empty() {
-            return self.inner.execute_ref(request).await;
-        }
-        let permit = self.shared.pacer.acquire(limits).await;
-        crate::trace::throttled(permit.waited());
-        let result = self.inner.execute_ref(request).await;
-        permit.finish(PaceOutcome::of(&result));
-        result
+        self.shared
+            .paced(limits, self.inner.execute_ref(request))
+            .await
     }
 
     /// Forwarded unpaced, as the blocking [`execute_streamed`](BlockingTransport::execute_streamed).
