@@ -60,11 +60,13 @@ impl Config {
         // The secrets `request_secrets` finds in a request that carries this header: the same scrubbing as a
         // request scanned one by one, done once.
         let redactor = match &auth {
-            Some(value) => http::Request::builder()
-                .header(http::header::AUTHORIZATION, value.clone())
-                .body(())
-                .map(|request| request_secrets(&request))
-                .unwrap_or_else(|_| Redactor::new([token.expose()])),
+            Some(value) => {
+                let mut request = http::Request::new(());
+                request
+                    .headers_mut()
+                    .insert(http::header::AUTHORIZATION, value.clone());
+                request_secrets(&request)
+            }
             None => Redactor::new([token.expose()]),
         };
         Self {

@@ -147,20 +147,17 @@ impl<'a> RequestBuilder<'a> {
         })?;
         let idempotent = self.options.is_idempotent_for(&self.method);
         let (body, content_type) = match self.body {
-            Some((b, ct)) => (b, Some(ct)),
+            // A constant: no copy, no validation.
+            Some((b, "application/json")) => (b, Some(json())),
+            Some((b, ct)) => {
+                let ct = HeaderValue::try_from(ct)
+                    .map_err(|e| Error::Config(format!("cannot build request: {e}")))?;
+                (b, Some(ct))
+            }
             None => (Vec::new(), None),
         };
         // Assembled in place rather than through `http::request::Builder`, which moves the whole head through a
         // `Result` at every step.
-        let content_type = match content_type {
-            // A constant: no copy, no validation.
-            Some("application/json") => Some(json()),
-            Some(ct) => Some(
-                HeaderValue::try_from(ct)
-                    .map_err(|e| Error::Config(format!("cannot build request: {e}")))?,
-            ),
-            None => None,
-        };
         let mut req = http::Request::new(body);
         *req.method_mut() = self.method;
         *req.uri_mut() = uri;

@@ -329,8 +329,6 @@ impl http_body::Body for ChunkedBody {
     }
 }
 
-/// `head_arrived`: the failure is in reading the body, so the request was sent and perhaps performed.
-/// The request's secrets plus its whole query string: what error texts are scrubbed of.
 /// The URI as text, for `Url::parse`: its parts copied once, without going through `fmt`.
 fn uri_text(uri: &http::Uri) -> String {
     let scheme = uri.scheme_str().unwrap_or_default();
@@ -348,10 +346,12 @@ fn uri_text(uri: &http::Uri) -> String {
     text
 }
 
+/// The request's secrets plus its whole query string: what error texts are scrubbed of.
 fn scrubber(context: &RequestContext, uri: &http::Uri) -> Redactor {
     context.redactor().clone().with(uri.query())
 }
 
+/// `head_arrived`: the failure is in reading the body, so the request was sent and perhaps performed.
 fn map_error(
     error: reqwest::Error,
     context: &RequestContext,
